@@ -1,0 +1,56 @@
+package account
+
+import "github.com/google/uuid"
+
+// Principal is the signed-in staff member as authorisation sees them: who they are
+// and which role they hold where. It is built fresh for every request, so a changed
+// role takes effect at once.
+type Principal struct {
+	Account     Account
+	Memberships []Membership
+}
+
+// RoleIn returns the role held in the organisation and whether there is one.
+func (p Principal) RoleIn(org uuid.UUID) (Role, bool) {
+	for _, m := range p.Memberships {
+		if m.OrganisationID == org {
+			return m.Role, true
+		}
+	}
+	return "", false
+}
+
+// IsInstanceAdmin reports whether the principal administers the whole instance.
+func (p Principal) IsInstanceAdmin() bool { return p.Account.InstanceAdmin }
+
+// CanManageOrganisations reports whether the principal may create, change and
+// delete organisations. Only instance admins may.
+func (p Principal) CanManageOrganisations() bool { return p.IsInstanceAdmin() }
+
+// CanManageMembers reports whether the principal may list and change the members of
+// org: instance admins anywhere, org admins in their own organisation only.
+func (p Principal) CanManageMembers(org uuid.UUID) bool {
+	if p.IsInstanceAdmin() {
+		return true
+	}
+	r, ok := p.RoleIn(org)
+	return ok && r == RoleOrgAdmin
+}
+
+// CanReadAudit reports whether the principal may read org's audit trail; the
+// instance-wide trail (uuid.Nil) is for instance admins only.
+func (p Principal) CanReadAudit(org uuid.UUID) bool {
+	if org == uuid.Nil {
+		return p.IsInstanceAdmin()
+	}
+	return p.CanManageMembers(org)
+}
+
+// ActsFor returns the organisation the principal acts for in org's context: org
+// itself when they are a member, uuid.Nil for an instance admin acting from above.
+func (p Principal) ActsFor(org uuid.UUID) uuid.UUID {
+	if _, ok := p.RoleIn(org); ok {
+		return org
+	}
+	return uuid.Nil
+}
