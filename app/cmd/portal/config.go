@@ -1,0 +1,204 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// config is the service's configuration, read once from the environment.
+type config struct {
+	DatabaseURL     string
+	RedisURL        string
+	Addr            string
+	BaseURL         *url.URL
+	Secret          []byte
+	TrustedProxies  []string
+	BodyLimit       int
+	RequestTimeout  time.Duration
+	ShutdownTimeout time.Duration
+	SessionTTL      time.Duration
+	RateLimitAPI    int // requests per minute per client IP
+	RateLimitLogin  int // login attempts per minute per account and IP
+	RedisPrefix     string
+	DBMaxConns      int
+	LogLevel        slog.Level
+}
+
+// envVar documents one variable; the README's table is the same list.
+type envVar struct {
+	name, def string
+	parse     func(c *config, v string) error
+}
+
+var envVars = []envVar{
+	{"DATABASE_URL", "", func(c *config, v string) error { return nonEmpty(&c.DatabaseURL, v, "a postgres:// URL") }},
+	{"REDIS_URL", "", func(c *config, v string) error { return nonEmpty(&c.RedisURL, v, "a redis:// URL") }},
+	{"PORTAL_ADDR", ":8080", func(c *config, v string) error {
+		if _, _, err := net.SplitHostPort(v); err != nil {
+			return fmt.Errorf("must be host:port or :port, got %q", v)
+		}
+		c.Addr = v
+		return nil
+	}},
+	{"PORTAL_BASE_URL", "http://localhost:8080", func(c *config, v string) error {
+		u, err := url.Parse(v)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("must be an absolute http(s) URL, got %q", v)
+		}
+		c.BaseURL = u
+		return nil
+	}},
+	{"PORTAL_SECRET", "", func(c *config, v string) error {
+		if len(v) < 32 {
+			return fmt.Errorf("is required and must be at least 32 characters (e.g. `head -c 48 /dev/urandom | base64`)")
+		}
+		c.Secret = []byte(v)
+		return nil
+	}},
+	{"PORTAL_TRUSTED_PROXIES", "", func(c *config, v string) error {
+		for _, p := range strings.Split(v, ",") {
+			if p = strings.TrimSpace(p); p == "" {
+				continue
+			}
+			if net.ParseIP(p) == nil {
+				if _, _, err := net.ParseCIDR(p); err != nil {
+					return fmt.Errorf("must be a comma-separated list of IPs or CIDR ranges, got %q", p)
+				}
+			}
+			c.TrustedProxies = append(c.TrustedProxies, p)
+		}
+		return nil
+	}},
+	{"PORTAL_BODY_LIMIT", "10MiB", func(c *config, v string) error {
+		n, err := parseSize(v)
+		if err != nil || n < 1024 {
+			return fmt.Errorf("must be a size of at least 1KiB such as 10MiB or 1048576, got %q", v)
+		}
+		c.BodyLimit = n
+		return nil
+	}},
+	{"PORTAL_REQUEST_TIMEOUT", "15s", durationVar(func(c *config) *time.Duration { return &c.RequestTimeout })},
+	{"PORTAL_SHUTDOWN_TIMEOUT", "30s", durationVar(func(c *config) *time.Duration { return &c.ShutdownTimeout })},
+	{"PORTAL_SESSION_TTL", "8h", durationVar(func(c *config) *time.Duration { return &c.SessionTTL })},
+	{"PORTAL_RATE_LIMIT_API", "600", intVar(func(c *config) *int { return &c.RateLimitAPI })},
+	{"PORTAL_RATE_LIMIT_LOGIN", "5", intVar(func(c *config) *int { return &c.RateLimitLogin })},
+	{"PORTAL_REDIS_PREFIX", "portal:v1:", func(c *config, v string) error { c.RedisPrefix = v; return nil }},
+	{"PORTAL_DB_MAX_CONNS", "20", intVar(func(c *config) *int { return &c.DBMaxConns })},
+	{"PORTAL_LOG_LEVEL", "info", func(c *config, v string) error {
+		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
+			return fmt.Errorf("must be debug, info, warn or error, got %q", v)
+		}
+		return nil
+	}},
+}
+
+// loadConfig reads the environment. The error names the first bad variable in one
+// line and never echoes a secret's value.
+func loadConfig(getenv func(string) string, need map[string]bool) (config, error) {
+	var c config
+	for _, ev := range envVars {
+		v := strings.TrimSpace(getenv(ev.name))
+		if v == "" {
+			if ev.def == "" && need != nil && !need[ev.name] {
+				continue
+			}
+			v = ev.def
+		}
+		if err := ev.parse(&c, v); err != nil {
+			return config{}, fmt.Errorf("%s %v", ev.name, err)
+		}
+	}
+	return c, nil
+}
+
+// needAll asks loadConfig for every variable; commands that need fewer pass their own set.
+var needAll map[string]bool
+
+// needDB is what commands working on the database alone need.
+var needDB = map[string]bool{"DATABASE_URL": true}
+
+func nonEmpty(dst *string, v, what string) error {
+	if v == "" {
+		return fmt.Errorf("is required: %s", what)
+	}
+	*dst = v
+	return nil
+}
+
+func durationVar(field func(*config) *time.Duration) func(*config, string) error {
+	return func(c *config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return fmt.Errorf("must be a positive duration such as 15s or 8h, got %q", v)
+		}
+		*field(c) = d
+		return nil
+	}
+}
+
+func intVar(field func(*config) *int) func(*config, string) error {
+	return func(c *config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			return fmt.Errorf("must be a positive whole number, got %q", v)
+		}
+		*field(c) = n
+		return nil
+	}
+}
+
+// parseSize reads sizes such as 512, 64KiB, 10MiB, 10MB, 1GiB.
+func parseSize(v string) (int, error) {
+	units := []struct {
+		suffix string
+		mult   int
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"KB", 1000}, {"MB", 1000 * 1000}, {"GB", 1000 * 1000 * 1000}, {"B", 1}}
+	mult := 1
+	for _, u := range units {
+		if strings.HasSuffix(v, u.suffix) {
+			v, mult = strings.TrimSpace(strings.TrimSuffix(v, u.suffix)), u.mult
+			break
+		}
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 || n > (1<<31-1)/mult {
+		return 0, fmt.Errorf("bad size")
+	}
+	return n * mult, nil
+}
+
+// logValue prints the effective configuration with secrets masked.
+func (c config) logValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("database_url", maskURL(c.DatabaseURL)),
+		slog.String("redis_url", maskURL(c.RedisURL)),
+		slog.String("addr", c.Addr),
+		slog.String("base_url", c.BaseURL.String()),
+		slog.String("secret", "***"),
+		slog.Any("trusted_proxies", c.TrustedProxies),
+		slog.Int("body_limit", c.BodyLimit),
+		slog.Duration("request_timeout", c.RequestTimeout),
+		slog.Duration("session_ttl", c.SessionTTL),
+		slog.Int("rate_limit_api", c.RateLimitAPI),
+		slog.Int("rate_limit_login", c.RateLimitLogin),
+	)
+}
+
+func maskURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "***"
+	}
+	if u.User != nil {
+		if _, ok := u.User.Password(); ok {
+			u.User = url.UserPassword(u.User.Username(), "***")
+		}
+	}
+	return u.String()
+}
+

@@ -1,0 +1,318 @@
+// Command portal is the Beteiligungsportal service: one binary that serves the
+// API and runs the operator's tasks (migrations, demo data, first admin).
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/uptrace/bun"
+
+	appaccount "beteiligungsportal/app/account"
+	appaudit "beteiligungsportal/app/audit"
+	apporg "beteiligungsportal/app/organisation"
+	"beteiligungsportal/infra/password"
+	"beteiligungsportal/infra/postgres"
+	"beteiligungsportal/infra/redis"
+	"beteiligungsportal/migrations"
+	"beteiligungsportal/web"
+	"beteiligungsportal/web/handler"
+)
+
+const usage = `usage: portal <command>
+
+commands:
+  serve            serve the API (refuses to start on an outdated schema)
+  migrate          apply pending database migrations
+  migrate status   list migrations and whether they are applied
+  seed-demo        load demo organisations and staff once (idempotent)
+  create-admin     create an instance administrator:
+                   portal create-admin --email a@b.de [--name "Ada Admin"]
+                   (password read from stdin when piped, otherwise generated and printed once)
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "portal:", err)
+		var ue usageError
+		if errors.As(err, &ue) {
+			fmt.Fprint(os.Stderr, usage)
+			os.Exit(2)
+		}
+		os.Exit(1)
+	}
+}
+
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout io.Writer) error {
+	if len(args) == 0 {
+		return usageError{"no command given"}
+	}
+	switch cmd := args[0]; cmd {
+	case "serve":
+		cfg, err := loadConfig(getenv, needAll)
+		if err != nil {
+			return fmt.Errorf("configuration: %w", err)
+		}
+		return serve(ctx, cfg)
+	case "migrate":
+		cfg, err := loadConfig(getenv, needDB)
+		if err != nil {
+			return fmt.Errorf("configuration: %w", err)
+		}
+		if len(args) > 1 && args[1] == "status" {
+			return migrateStatus(ctx, cfg, stdout)
+		}
+		if len(args) > 1 {
+			return usageError{"unknown migrate argument " + args[1]}
+		}
+		return migrateUp(ctx, cfg, stdout)
+	case "seed-demo":
+		cfg, err := loadConfig(getenv, needDB)
+		if err != nil {
+			return fmt.Errorf("configuration: %w", err)
+		}
+		return seedDemo(ctx, cfg, stdout)
+	case "create-admin":
+		cfg, err := loadConfig(getenv, needDB)
+		if err != nil {
+			return fmt.Errorf("configuration: %w", err)
+		}
+		return createAdmin(ctx, cfg, args[1:], stdin, stdout)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	default:
+		return usageError{"unknown command " + cmd}
+	}
+}
+
+func newLogger(level slog.Level) *slog.Logger {
+	return slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+}
+
+// openDB connects and waits up to 30 s for the server, so that a service started
+// together with its database does not fail on the first try.
+func openDB(ctx context.Context, cfg config) (*bun.DB, error) {
+	maxConns := cfg.DBMaxConns
+	if maxConns == 0 {
+		maxConns = 20
+	}
+	db, err := postgres.Open(cfg.DatabaseURL, postgres.PoolConfig{MaxOpen: maxConns, MaxIdle: maxConns, MaxLifetime: 30 * time.Minute})
+	if err != nil {
+		return nil, fmt.Errorf("DATABASE_URL: %w", err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		err = postgres.Ping(pctx, db)
+		cancel()
+		if err == nil {
+			return db, nil
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			db.Close()
+			return nil, fmt.Errorf("PostgreSQL at DATABASE_URL is not reachable: %w", err)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+}
+
+func migrateUp(ctx context.Context, cfg config, out io.Writer) error {
+	db, err := openDB(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	applied, err := postgres.Migrate(ctx, db, migrations.Migrations)
+	for _, name := range applied {
+		fmt.Fprintln(out, "applied", name)
+	}
+	if err != nil {
+		return err
+	}
+	if len(applied) == 0 {
+		fmt.Fprintln(out, "database is up to date")
+	}
+	return nil
+}
+
+func migrateStatus(ctx context.Context, cfg config, out io.Writer) error {
+	db, err := openDB(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	states, err := postgres.MigrationStatus(ctx, db, migrations.Migrations)
+	if err != nil {
+		return err
+	}
+	for _, s := range states {
+		status := "pending"
+		switch {
+		case !s.Known:
+			status = "applied, unknown to this binary"
+		case s.Applied:
+			status = "applied"
+		}
+		fmt.Fprintf(out, "%-40s %s\n", s.Name+"_"+s.Comment, status)
+	}
+	return postgres.CheckSchema(ctx, db, migrations.Migrations)
+}
+
+// services are the use cases wired over one database.
+type services struct {
+	accounts      *appaccount.Service
+	organisations *apporg.Service
+	audit         *appaudit.Service
+}
+
+func newServices(db *bun.DB) (services, error) {
+	now := func() time.Time { return time.Now().UTC() }
+	orgRunner := postgres.NewRunner(db, func(idb bun.IDB) apporg.Repos {
+		return apporg.Repos{Organisations: postgres.NewOrganisations(idb), Audit: postgres.NewAudit(idb)}
+	})
+	accRunner := postgres.NewRunner(db, func(idb bun.IDB) appaccount.Repos {
+		return appaccount.Repos{Accounts: postgres.NewAccounts(idb), Organisations: postgres.NewOrganisations(idb), Audit: postgres.NewAudit(idb)}
+	})
+	accounts, err := appaccount.NewService(accRunner, password.New(password.Default), now)
+	if err != nil {
+		return services{}, err
+	}
+	return services{
+		accounts:      accounts,
+		organisations: apporg.NewService(orgRunner, now),
+		audit:         appaudit.NewService(postgres.NewAudit(db)),
+	}, nil
+}
+
+func serve(ctx context.Context, cfg config) error {
+	log := newLogger(cfg.LogLevel)
+	slog.SetDefault(log)
+	db, err := openDB(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := postgres.CheckSchema(ctx, db, migrations.Migrations); err != nil {
+		return err
+	}
+	rdb, err := redis.Open(cfg.RedisURL)
+	if err != nil {
+		return fmt.Errorf("REDIS_URL: %w", err)
+	}
+	defer rdb.Close()
+	if err := redis.Ping(ctx, rdb); err != nil {
+		// Not fatal: sessions and limits degrade as designed until Redis is back.
+		log.Warn("redis not reachable at start", slog.Any("error", err))
+	}
+	svc, err := newServices(db)
+	if err != nil {
+		return err
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		collectors.NewDBStatsCollector(db.DB, "portal"))
+	breaker := redis.NewBreaker(2 * time.Second)
+	app, err := web.New(web.Config{
+		BaseURL: cfg.BaseURL, TrustedProxies: cfg.TrustedProxies, BodyLimit: cfg.BodyLimit,
+		RequestTimeout: cfg.RequestTimeout, SessionTTL: cfg.SessionTTL,
+		RateLimitAPI: cfg.RateLimitAPI, RateLimitLogin: cfg.RateLimitLogin,
+	}, web.Deps{
+		Log: log, Accounts: svc.accounts, Organisations: svc.organisations, Audit: svc.audit,
+		Limiter:        redis.NewLimiter(rdb, breaker, cfg.RedisPrefix+"rl:"),
+		SessionStorage: redis.NewSessionStore(rdb, breaker, cfg.Secret, cfg.RedisPrefix+"sess:"),
+		Checks: []handler.Check{
+			{Name: "postgres", Ping: func(ctx context.Context) error { return postgres.Ping(ctx, db) }},
+			{Name: "redis", Ping: func(ctx context.Context) error { return redis.Ping(ctx, rdb) }},
+		},
+		Registry: reg,
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("PORTAL_ADDR %s: cannot listen (is another portal already running?): %w", cfg.Addr, err)
+	}
+	log.Info("portal serving", slog.String("addr", ln.Addr().String()), slog.Any("config", cfg.logValue()))
+	errc := make(chan error, 1)
+	go func() { errc <- app.Listener(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing in-flight requests", slog.Duration("timeout", cfg.ShutdownTimeout))
+	if err := app.ShutdownWithTimeout(cfg.ShutdownTimeout); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("portal stopped")
+	return nil
+}
+
+func createAdmin(ctx context.Context, cfg config, args []string, stdin io.Reader, out io.Writer) error {
+	fs := flag.NewFlagSet("create-admin", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	email := fs.String("email", "", "e-mail address of the administrator")
+	name := fs.String("name", "Administrator", "display name")
+	if err := fs.Parse(args); err != nil {
+		return usageError{"create-admin: " + err.Error()}
+	}
+	if *email == "" {
+		return usageError{"create-admin: --email is required"}
+	}
+	var pw string
+	if f, ok := stdin.(*os.File); !ok || !isTerminal(f) {
+		line, err := bufio.NewReader(stdin).ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return fmt.Errorf("create-admin: read password: %w", err)
+		}
+		pw = strings.TrimRight(line, "\r\n")
+	}
+	db, err := openDB(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := postgres.CheckSchema(ctx, db, migrations.Migrations); err != nil {
+		return err
+	}
+	svc, err := newServices(db)
+	if err != nil {
+		return err
+	}
+	a, generated, err := svc.accounts.CreateInstanceAdmin(ctx, *email, *name, pw)
+	if err != nil {
+		return fmt.Errorf("create-admin: %s", describe(err))
+	}
+	fmt.Fprintf(out, "created instance administrator %s (%s)\n", a.Email, a.ID)
+	if pw == "" {
+		fmt.Fprintf(out, "password (shown once): %s\n", generated)
+	}
+	return nil
+}
+
+func isTerminal(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
