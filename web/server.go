@@ -1,0 +1,198 @@
+// Package web delivers the portal over HTTP with Fiber: middleware order, routes,
+// sessions and CSRF protection. Handlers live in web/handler.
+package web
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/adaptor"
+	"github.com/gofiber/fiber/v2/middleware/csrf"
+	"github.com/gofiber/fiber/v2/middleware/helmet"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+	"github.com/gofiber/fiber/v2/middleware/session"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	appaccount "beteiligungsportal/app/account"
+	appaudit "beteiligungsportal/app/audit"
+	apporg "beteiligungsportal/app/organisation"
+	"beteiligungsportal/web/handler"
+	"beteiligungsportal/web/middleware"
+	"beteiligungsportal/web/openapi"
+	"beteiligungsportal/web/problem"
+	"beteiligungsportal/web/request"
+)
+
+// Config holds the HTTP settings.
+type Config struct {
+	BaseURL        *url.URL
+	TrustedProxies []string
+	BodyLimit      int
+	RequestTimeout time.Duration
+	SessionTTL     time.Duration
+	RateLimitAPI   int // per minute and client IP
+	RateLimitLogin int // per minute and account+IP
+}
+
+// Deps are the use cases and adapters the HTTP layer calls.
+type Deps struct {
+	Log            *slog.Logger
+	Accounts       *appaccount.Service
+	Organisations  *apporg.Service
+	Audit          *appaudit.Service
+	Limiter        middleware.Limiter
+	SessionStorage fiber.Storage
+	Checks         []handler.Check
+	Registry       *prometheus.Registry
+}
+
+// New builds the Fiber app with every route.
+func New(cfg Config, d Deps) (*fiber.App, error) {
+	val, err := request.NewValidator()
+	if err != nil {
+		return nil, err
+	}
+	secure := cfg.BaseURL.Scheme == "https"
+	app := fiber.New(fiber.Config{
+		AppName:                 "beteiligungsportal",
+		ErrorHandler:            problem.Handler(d.Log, middleware.RequestID),
+		BodyLimit:               cfg.BodyLimit,
+		ReadTimeout:             30 * time.Second,
+		WriteTimeout:            60 * time.Second,
+		IdleTimeout:             120 * time.Second,
+		DisableStartupMessage:   true,
+		EnableTrustedProxyCheck: len(cfg.TrustedProxies) > 0,
+		TrustedProxies:          cfg.TrustedProxies,
+		ProxyHeader:             proxyHeader(cfg.TrustedProxies),
+		EnableIPValidation:      true,
+	})
+
+	metrics := middleware.NewMetrics(d.Registry)
+	app.Use(middleware.RequestContext(cfg.RequestTimeout))
+	app.Use(middleware.Observe(d.Log, metrics))
+	app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {
+		d.Log.Error("panic", slog.String("request_id", middleware.RequestID(c)), slog.Any("panic", e))
+	}}))
+	app.Use(helmet.New(helmet.Config{
+		ContentSecurityPolicy:     "default-src 'none'; frame-ancestors 'none'",
+		ReferrerPolicy:            "no-referrer",
+		CrossOriginResourcePolicy: "same-origin",
+		HSTSMaxAge:                31536000,
+	}))
+
+	app.Get("/healthz", handler.Healthz)
+	app.Get("/readyz", handler.Readyz(d.Checks))
+	app.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{})))
+	app.Get("/api/openapi.json", func(c *fiber.Ctx) error {
+		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
+		return c.Send(openapi.Document)
+	})
+
+	cookie := "portal_session"
+	csrfCookie := "portal_csrf"
+	if secure {
+		// __Host- cookies are only accepted over HTTPS, for this host, on path /.
+		cookie, csrfCookie = "__Host-"+cookie, "__Host-"+csrfCookie
+	}
+	sessions := session.New(session.Config{
+		Storage:        d.SessionStorage,
+		Expiration:     cfg.SessionTTL,
+		KeyLookup:      "cookie:" + cookie,
+		CookiePath:     "/",
+		CookieSecure:   secure,
+		CookieHTTPOnly: true,
+		CookieSameSite: "Lax",
+		KeyGenerator:   randomToken,
+	})
+	const csrfKey = "csrf_token"
+	csrfProtect := csrf.New(csrf.Config{
+		Session:        sessions,
+		KeyLookup:      "header:" + csrf.HeaderName,
+		CookieName:     csrfCookie,
+		CookiePath:     "/",
+		CookieSecure:   secure,
+		CookieHTTPOnly: true, // clients read the token from GET /api/v1/me
+		CookieSameSite: "Lax",
+		Expiration:     cfg.SessionTTL,
+		KeyGenerator:   randomToken,
+		ContextKey:     csrfKey,
+		ErrorHandler: func(c *fiber.Ctx, err error) error {
+			p := problem.New(fiber.StatusForbidden, "csrf", "detail.csrf")
+			p.Cause = err
+			return p
+		},
+		// Only cookie-authenticated requests can be forged; login has no session yet
+		// and rotates the session it finds.
+		Next: func(c *fiber.Ctx) bool {
+			return c.Cookies(cookie) == "" || middleware.SessionStoreDown(c) ||
+				(c.Method() == fiber.MethodPost && strings.HasSuffix(c.Path(), "/auth/login"))
+		},
+	})
+
+	byIP := func(c *fiber.Ctx) string { return c.IP() }
+	apiLimit := middleware.Rule{Limiter: d.Limiter, Name: "api", Rate: cfg.RateLimitAPI, Burst: cfg.RateLimitAPI,
+		Period: time.Minute, Policy: middleware.FailOpen, Key: byIP}
+	auth := &handler.Auth{
+		Accounts: d.Accounts, Sessions: sessions, Validator: val, Log: d.Log,
+		LoginByIP: middleware.Rule{Limiter: d.Limiter, Name: "login-ip", Rate: cfg.RateLimitLogin * 6,
+			Burst: cfg.RateLimitLogin * 6, Period: time.Minute, Policy: middleware.FailClosed, Key: byIP},
+		LoginByAccount: middleware.Rule{Limiter: d.Limiter, Name: "login", Rate: cfg.RateLimitLogin,
+			Burst: cfg.RateLimitLogin, Period: time.Minute, Policy: middleware.FailClosed},
+		CSRFToken: func(c *fiber.Ctx) string { s, _ := c.Locals(csrfKey).(string); return s },
+	}
+	orgs := &handler.Organisations{Service: d.Organisations, Validator: val}
+	members := &handler.Members{Accounts: d.Accounts, Validator: val}
+	audit := &handler.Audit{Service: d.Audit}
+
+	api := app.Group("/api/v1",
+		middleware.RateLimit(apiLimit, d.Log),
+		middleware.Authenticate(sessions, cookie, d.Accounts),
+		csrfProtect,
+		noStore)
+	api.Post("/auth/login", auth.Login)
+	api.Post("/auth/logout", auth.Logout)
+	api.Post("/auth/logout-all", auth.LogoutAll)
+	api.Get("/me", auth.Me)
+	api.Post("/me/password", auth.ChangePassword)
+
+	api.Get("/organisations", orgs.List)
+	api.Post("/organisations", orgs.Create)
+	api.Get("/organisations/:id", orgs.Get)
+	api.Put("/organisations/:id", orgs.Update)
+	api.Delete("/organisations/:id", orgs.Delete)
+	api.Get("/organisations/:id/members", members.List)
+	api.Post("/organisations/:id/members", members.Add)
+	api.Patch("/organisations/:id/members/:account", members.ChangeRole)
+	api.Delete("/organisations/:id/members/:account", members.Remove)
+	api.Get("/organisations/:id/audit", audit.Organisation)
+	api.Get("/audit", audit.Instance)
+	return app, nil
+}
+
+// noStore keeps API answers out of shared caches unless a handler says otherwise;
+// public, cacheable resources set their own header.
+func noStore(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Next()
+}
+
+func proxyHeader(trusted []string) string {
+	if len(trusted) == 0 {
+		return ""
+	}
+	return fiber.HeaderXForwardedFor
+}
+
+// randomToken returns 256 random bits, URL-safe: session IDs and CSRF tokens.
+// Fiber's default UUIDv4 has only 122.
+func randomToken() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails (Go 1.24+)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
