@@ -1,0 +1,94 @@
+# Developer commands for Beteiligungsportal. `make` lists them.
+#
+# Local PostgreSQL and Redis are started on demand by infra/dev/services.sh
+# (profile "run" for make run and friends, profile "test" for tests);
+# infra/dev/with-env.sh provides the environment. DATABASE_URL and REDIS_URL
+# set in the environment take precedence over the local services.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+GO        ?= go
+COMPOSE   ?= docker compose
+BIN       := .data/bin/portal
+PKG       ?= ./...
+TESTFLAGS ?=
+BENCH     ?= .
+# The race detector needs cgo (a C compiler); without one tests run without it.
+RACE      ?= $(if $(filter 1,$(shell $(GO) env CGO_ENABLED 2>/dev/null)),-race)
+
+WITH_RUN  := infra/dev/with-env.sh run
+WITH_TEST := infra/dev/with-env.sh test
+
+.PHONY: help run test bench lint fmt tidy build vuln migrate-up migrate-status \
+	create-admin services-up services-down compose-up compose-down clean
+
+help: ## List the targets
+	@echo "usage: make TARGET [VAR=value ...]"
+	@echo
+	@awk 'BEGIN { FS = ":.*## " } /^[a-z][a-z-]*:.*## / { printf "  %-16s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
+	@echo
+	@echo "variables: PKG (default ./...), TESTFLAGS, BENCH (default .), EMAIL, ARGS,"
+	@echo "           DATABASE_URL, REDIS_URL, PORTAL_SECRET, PG_PORT, REDIS_PORT"
+
+run: build ## Start local services, migrate, seed demo data and serve on :8080
+	$(WITH_RUN) sh -c '$(BIN) migrate && $(BIN) seed-demo && exec $(BIN) serve'
+
+test: ## Run the tests with -race against the local test services (PKG, TESTFLAGS)
+	@$(if $(RACE),:,echo "warning: cgo is not available, running the tests without -race" >&2)
+	$(WITH_TEST) $(GO) test $(RACE) -count=1 $(TESTFLAGS) $(PKG)
+
+bench: ## Run the benchmarks against the local test services (BENCH, PKG)
+	$(WITH_TEST) $(GO) test -run '^$$' -bench '$(BENCH)' -benchmem -count=1 $(TESTFLAGS) $(PKG)
+
+lint: ## Check formatting, run go vet and the import rules test
+	@unformatted="$$(gofmt -l .)"; if [ -n "$$unformatted" ]; then \
+		echo "gofmt: these files need formatting (run make fmt):" >&2; \
+		echo "$$unformatted" >&2; exit 1; fi
+	$(GO) vet $(PKG)
+	$(WITH_TEST) $(GO) test -count=1 -run '^TestImportRules$$' $(PKG)
+
+fmt: ## Format all Go code
+	$(GO) fmt ./...
+
+tidy: ## Tidy go.mod and go.sum
+	$(GO) mod tidy
+
+build: ## Build the binary to .data/bin/portal
+	$(GO) build -o $(BIN) ./app/cmd/portal
+
+vuln: ## Check dependencies for known vulnerabilities
+	$(GO) run golang.org/x/vuln/cmd/govulncheck@latest ./...
+
+migrate-up: build ## Apply database migrations (run profile)
+	$(WITH_RUN) $(BIN) migrate
+
+migrate-status: build ## Show the migration status (run profile)
+	$(WITH_RUN) $(BIN) migrate status
+
+create-admin: build ## Create an admin account: make create-admin EMAIL=name@example.org
+	@if [ -z '$(EMAIL)' ]; then echo "usage: make create-admin EMAIL=name@example.org [ARGS=...]" >&2; exit 2; fi
+	$(WITH_RUN) $(BIN) create-admin --email '$(EMAIL)' $(ARGS)
+
+services-up: ## Start local PostgreSQL and Redis for both profiles
+	infra/dev/services.sh up run
+	infra/dev/services.sh up test
+
+services-down: ## Stop local PostgreSQL and Redis of both profiles
+	infra/dev/services.sh down run
+	infra/dev/services.sh down test
+
+compose-up: ## Build and start the Docker Compose stack on :8080
+	infra/dev/with-env.sh --no-services run $(COMPOSE) up --build --detach
+
+compose-down: ## Stop the Docker Compose stack (keeps its volumes)
+	infra/dev/with-env.sh --no-services run $(COMPOSE) down
+
+clean: ## Stop local services and delete .data (databases, binary, secret)
+	-infra/dev/services.sh down run
+	-infra/dev/services.sh down test
+	@# PostgreSQL data may live outside .data (see pg.location), remove it too.
+	@for loc in .data/run/pg.location .data/test/pg.location; do \
+		if [ -s "$$loc" ] && [ "$$(cat "$$loc")" != . ]; then rm -rf "$$(cat "$$loc")"; fi; \
+	done
+	rm -rf .data

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Run a command in the local environment of a profile ("run" or "test").
+#
+# Usage: infra/dev/with-env.sh [--no-services] PROFILE COMMAND [ARG...]
+#
+# Starts the project-local services (infra/dev/services.sh up PROFILE),
+# exports DATABASE_URL and REDIS_URL for them, PORTAL_SECRET and
+# PORTAL_BASE_URL, and PORTAL_TEST=1 for the test profile, then execs COMMAND.
+# Variables already set in the environment win. With --no-services only the
+# PORTAL_* variables are set.
+#
+# PORTAL_SECRET for the run profile is generated once into .data/run/secret;
+# the test profile uses a fixed, publicly known test secret.
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
+ROOT="$(cd "$HERE/../.." && pwd -P)"
+
+usage() {
+	sed -n '2,4s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
+	exit 2
+}
+
+services=1
+if [ "${1:-}" = --no-services ]; then
+	services=0
+	shift
+fi
+[ $# -ge 2 ] || usage
+profile=$1
+shift
+case "$profile" in
+run | test) ;;
+*) usage ;;
+esac
+
+if [ "$services" = 1 ]; then
+	"$HERE/services.sh" up "$profile"
+	# Prints preset DATABASE_URL/REDIS_URL unchanged, so they win.
+	eval "$("$HERE/services.sh" env "$profile")"
+	export DATABASE_URL REDIS_URL
+fi
+
+if [ -z "${PORTAL_SECRET:-}" ]; then
+	if [ "$profile" = run ]; then
+		secret_file="$ROOT/.data/run/secret"
+		if [ ! -s "$secret_file" ]; then
+			mkdir -p "$(dirname "$secret_file")"
+			tmp="$secret_file.$$"
+			(umask 077 && head -c 48 /dev/urandom | base64 -w0 >"$tmp")
+			# ln fails if a concurrent run created the file first; keep that one.
+			ln "$tmp" "$secret_file" 2>/dev/null || [ -s "$secret_file" ] || mv -f "$tmp" "$secret_file"
+			rm -f "$tmp"
+			echo "with-env: generated PORTAL_SECRET in .data/run/secret" >&2
+		fi
+		PORTAL_SECRET=$(<"$secret_file")
+	else
+		PORTAL_SECRET=dGVzdC1vbmx5IHNlY3JldDogbmV2ZXIgdXNlIGl0IG91dHNpZGUgb2YgdGVzdHMh
+	fi
+fi
+export PORTAL_SECRET
+export PORTAL_BASE_URL="${PORTAL_BASE_URL:-http://localhost:8080}"
+if [ "$profile" = test ]; then
+	export PORTAL_TEST=1
+fi
+
+exec "$@"
