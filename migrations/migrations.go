@@ -8,14 +8,16 @@ import (
 	"github.com/uptrace/bun/migrate"
 )
 
+// Files are the SQL files, exported so tests can fingerprint the schema.
+//
 //go:embed *.sql
-var sqlFiles embed.FS
+var Files embed.FS
 
 // Migrations is the set of migrations this binary knows.
 var Migrations = migrate.NewMigrations()
 
 func init() {
-	if err := Migrations.Discover(sqlFiles); err != nil {
+	if err := Migrations.Discover(Files); err != nil {
 		panic(err) // the embedded files are part of the binary: a bad name is a build defect
 	}
 }

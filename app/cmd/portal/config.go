@@ -201,4 +201,3 @@ func maskURL(raw string) string {
 	}
 	return u.String()
 }
-

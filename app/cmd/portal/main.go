@@ -17,8 +17,10 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gofiber/fiber/v2"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	goredis "github.com/redis/go-redis/v9"
 	"github.com/uptrace/bun"
 
 	appaccount "beteiligungsportal/app/account"
@@ -224,28 +226,7 @@ func serve(ctx context.Context, cfg config) error {
 		// Not fatal: sessions and limits degrade as designed until Redis is back.
 		log.Warn("redis not reachable at start", slog.Any("error", err))
 	}
-	svc, err := newServices(db)
-	if err != nil {
-		return err
-	}
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		collectors.NewDBStatsCollector(db.DB, "portal"))
-	breaker := redis.NewBreaker(2 * time.Second)
-	app, err := web.New(web.Config{
-		BaseURL: cfg.BaseURL, TrustedProxies: cfg.TrustedProxies, BodyLimit: cfg.BodyLimit,
-		RequestTimeout: cfg.RequestTimeout, SessionTTL: cfg.SessionTTL,
-		RateLimitAPI: cfg.RateLimitAPI, RateLimitLogin: cfg.RateLimitLogin,
-	}, web.Deps{
-		Log: log, Accounts: svc.accounts, Organisations: svc.organisations, Audit: svc.audit,
-		Limiter:        redis.NewLimiter(rdb, breaker, cfg.RedisPrefix+"rl:"),
-		SessionStorage: redis.NewSessionStore(rdb, breaker, cfg.Secret, cfg.RedisPrefix+"sess:"),
-		Checks: []handler.Check{
-			{Name: "postgres", Ping: func(ctx context.Context) error { return postgres.Ping(ctx, db) }},
-			{Name: "redis", Ping: func(ctx context.Context) error { return redis.Ping(ctx, rdb) }},
-		},
-		Registry: reg,
-	})
+	app, err := newApp(cfg, log, db, rdb)
 	if err != nil {
 		return err
 	}
@@ -267,6 +248,32 @@ func serve(ctx context.Context, cfg config) error {
 	}
 	log.Info("portal stopped")
 	return nil
+}
+
+// newApp wires the use cases and adapters into the HTTP app: the composition root.
+func newApp(cfg config, log *slog.Logger, db *bun.DB, rdb *goredis.Client) (*fiber.App, error) {
+	svc, err := newServices(db)
+	if err != nil {
+		return nil, err
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		collectors.NewDBStatsCollector(db.DB, "portal"))
+	breaker := redis.NewBreaker(2 * time.Second)
+	return web.New(web.Config{
+		BaseURL: cfg.BaseURL, TrustedProxies: cfg.TrustedProxies, BodyLimit: cfg.BodyLimit,
+		RequestTimeout: cfg.RequestTimeout, SessionTTL: cfg.SessionTTL,
+		RateLimitAPI: cfg.RateLimitAPI, RateLimitLogin: cfg.RateLimitLogin,
+	}, web.Deps{
+		Log: log, Accounts: svc.accounts, Organisations: svc.organisations, Audit: svc.audit,
+		Limiter:        redis.NewLimiter(rdb, breaker, cfg.RedisPrefix+"rl:"),
+		SessionStorage: redis.NewSessionStore(rdb, breaker, cfg.Secret, cfg.RedisPrefix+"sess:"),
+		Checks: []handler.Check{
+			{Name: "postgres", Ping: func(ctx context.Context) error { return postgres.Ping(ctx, db) }},
+			{Name: "redis", Ping: func(ctx context.Context) error { return redis.Ping(ctx, rdb) }},
+		},
+		Registry: reg,
+	})
 }
 
 func createAdmin(ctx context.Context, cfg config, args []string, stdin io.Reader, out io.Writer) error {
@@ -315,4 +322,3 @@ func isTerminal(f *os.File) bool {
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
-
