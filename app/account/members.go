@@ -75,14 +75,14 @@ func (s *Service) AddMember(ctx context.Context, p acc.Principal, orgID uuid.UUI
 	// the membership it was created for.
 	err = s.tx.InTx(ctx, func(ctx context.Context, r Repos) error {
 		if res.AccountCreated {
-			if err := insertAccount(ctx, r, p, p.ActsFor(orgID), account); err != nil {
+			if err := insertAccount(ctx, r, p, orgID, account); err != nil {
 				return err
 			}
 		}
 		if err := r.Accounts.AddMembership(ctx, m); err != nil {
 			return err
 		}
-		return audit.Record(ctx, r.Audit, p, p.ActsFor(orgID), "member.add", "account", account.ID.String(),
+		return audit.Record(ctx, r.Audit, p, orgID, "member.add", "account", account.ID.String(),
 			map[string]any{"organisation_id": orgID, "role": in.Role})
 	})
 	if err != nil {
@@ -114,7 +114,7 @@ func (s *Service) ChangeRole(ctx context.Context, p acc.Principal, orgID, accoun
 		if err := r.Accounts.SetRole(ctx, orgID, accountID, role); err != nil {
 			return err
 		}
-		return audit.Record(ctx, r.Audit, p, p.ActsFor(orgID), "member.change_role", "account", accountID.String(),
+		return audit.Record(ctx, r.Audit, p, orgID, "member.change_role", "account", accountID.String(),
 			map[string]any{"organisation_id": orgID, "from": m.Role, "to": role})
 	})
 }
@@ -137,7 +137,7 @@ func (s *Service) RemoveMember(ctx context.Context, p acc.Principal, orgID, acco
 		if err := r.Accounts.RemoveMembership(ctx, orgID, accountID); err != nil {
 			return err
 		}
-		return audit.Record(ctx, r.Audit, p, p.ActsFor(orgID), "member.remove", "account", accountID.String(),
+		return audit.Record(ctx, r.Audit, p, orgID, "member.remove", "account", accountID.String(),
 			map[string]any{"organisation_id": orgID, "role": m.Role})
 	})
 }

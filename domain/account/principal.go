@@ -45,12 +45,3 @@ func (p Principal) CanReadAudit(org uuid.UUID) bool {
 	}
 	return p.CanManageMembers(org)
 }
-
-// ActsFor returns the organisation the principal acts for in org's context: org
-// itself when they are a member, uuid.Nil for an instance admin acting from above.
-func (p Principal) ActsFor(org uuid.UUID) uuid.UUID {
-	if _, ok := p.RoleIn(org); ok {
-		return org
-	}
-	return uuid.Nil
-}
