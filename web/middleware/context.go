@@ -41,8 +41,14 @@ func RequestContext(timeout time.Duration) fiber.Handler {
 	}
 }
 
-// RequestID returns the request's ID, or "" before RequestContext ran.
+// RequestID returns the request's ID. Requests refused before any middleware ran
+// (an oversized body) get one here, so that every answer carries an ID.
 func RequestID(c *fiber.Ctx) string {
-	id, _ := c.Locals(localRequestID).(string)
+	if id, ok := c.Locals(localRequestID).(string); ok {
+		return id
+	}
+	id := uuid.NewString()
+	c.Locals(localRequestID, id)
+	c.Set(HeaderRequestID, id)
 	return id
 }
