@@ -7,7 +7,6 @@ import (
 	"encoding/base64"
 	"log/slog"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -127,11 +126,25 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 			p.Cause = err
 			return p
 		},
-		// Only cookie-authenticated requests can be forged; login has no session yet
-		// and rotates the session it finds.
+		// Only cookie-authenticated unsafe requests can be forged; login has no
+		// session yet and rotates the one it finds. Safe requests need no check and
+		// only GET /me hands out the token, so other reads skip the session work.
 		Next: func(c *fiber.Ctx) bool {
-			return c.Cookies(cookie) == "" || middleware.SessionStoreDown(c) ||
-				(c.Method() == fiber.MethodPost && strings.HasSuffix(c.Path(), "/auth/login"))
+			if c.Cookies(cookie) == "" {
+				return true
+			}
+			switch c.Method() {
+			case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
+				return c.Path() != "/api/v1/me"
+			case fiber.MethodPost:
+				if c.Path() == "/api/v1/auth/login" {
+					return true
+				}
+			}
+			// Without a valid session the request is anonymous and the handler
+			// answers 401 (or 503 while sessions cannot be read), not 403.
+			_, err := middleware.Principal(c)
+			return err != nil
 		},
 	})
 

@@ -5,6 +5,7 @@ package redis
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"sync/atomic"
 	"time"
 
@@ -24,7 +25,18 @@ func Open(url string) (*redis.Client, error) {
 	opt.WriteTimeout = 250 * time.Millisecond
 	opt.PoolTimeout = 500 * time.Millisecond
 	opt.MaxRetries = 1
+	opt.DialerRetries = 1 // the default of 5 dials with backoff would hold a request for half a second
 	return redis.NewClient(opt), nil
+}
+
+// LogTo sends go-redis's own messages (e.g. failed dials, which the breaker and
+// the readiness check already report) to log at debug level instead of stderr.
+func LogTo(log *slog.Logger) { redis.SetLogger(slogLogger{log}) }
+
+type slogLogger struct{ log *slog.Logger }
+
+func (l slogLogger) Printf(ctx context.Context, format string, v ...any) {
+	l.log.DebugContext(ctx, fmt.Sprintf(format, v...), slog.String("component", "go-redis"))
 }
 
 // Breaker remembers that Redis failed, so that for a short while callers apply

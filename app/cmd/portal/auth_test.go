@@ -275,6 +275,7 @@ func TestRedisDownDegradesAsDesigned(t *testing.T) {
 	}
 	// A session cannot be checked: 503, not 401 (the session is not lost).
 	wantProblem(t, c.do("GET", "/api/v1/me", nil), 503, "unavailable")
+	wantProblem(t, c.do("POST", "/api/v1/auth/logout", nil), 503, "unavailable")
 	p := wantProblem(t, c.do("GET", "/readyz", nil), 503, "unavailable")
 	checks := p["checks"].(map[string]any)
 	if checks["redis"] != "unavailable" || checks["postgres"] != "ok" {

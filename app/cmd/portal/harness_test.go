@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -25,12 +26,12 @@ import (
 // testEnv is one test's database and Redis namespace; servers started from it
 // share both, like instances behind a load balancer.
 type testEnv struct {
-	t   *testing.T
+	t   testing.TB
 	cfg config
 }
 
 // newEnv creates a migrated database with the demo data and a Redis namespace.
-func newEnv(t *testing.T) *testEnv {
+func newEnv(t testing.TB) *testEnv {
 	t.Helper()
 	_, prefix := testenv.Redis(t)
 	cfg, err := loadConfig(func(name string) string {
@@ -81,6 +82,7 @@ func (e *testEnv) start(change ...func(*config)) *testServer {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewJSONHandler(testLogWriter(), &slog.HandlerOptions{Level: slog.LevelWarn}))
+	redisLogOnce.Do(func() { redis.LogTo(log) })
 	app, err := newApp(cfg, log, db, rdb)
 	if err != nil {
 		t.Fatal(err)
@@ -98,6 +100,8 @@ func (e *testEnv) start(change ...func(*config)) *testServer {
 	return &testServer{URL: "http://" + ln.Addr().String(), app: app}
 }
 
+var redisLogOnce sync.Once
+
 // testLogWriter keeps server logs out of the test output unless asked for.
 func testLogWriter() io.Writer {
 	if os.Getenv("PORTAL_TEST_LOG") != "" {
@@ -108,13 +112,13 @@ func testLogWriter() io.Writer {
 
 // client is a browser-like API client with its own cookie jar and CSRF token.
 type client struct {
-	t    *testing.T
+	t    testing.TB
 	base string
 	http *http.Client
 	csrf string
 }
 
-func (s *testServer) client(t *testing.T) *client {
+func (s *testServer) client(t testing.TB) *client {
 	jar, _ := cookiejar.New(nil)
 	return &client{t: t, base: s.URL, http: &http.Client{Jar: jar, Timeout: 30 * time.Second}}
 }

@@ -209,6 +209,7 @@ func newServices(db *bun.DB) (services, error) {
 func serve(ctx context.Context, cfg config) error {
 	log := newLogger(cfg.LogLevel)
 	slog.SetDefault(log)
+	redis.LogTo(log)
 	db, err := openDB(ctx, cfg)
 	if err != nil {
 		return err
