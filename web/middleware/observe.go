@@ -1,8 +1,10 @@
 package middleware
 
 import (
+	"errors"
 	"log/slog"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -38,7 +40,8 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 func Observe(log *slog.Logger, m *Metrics) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		start := time.Now()
-		if err := c.Next(); err != nil {
+		err := c.Next()
+		if err != nil {
 			if herr := c.App().ErrorHandler(c, err); herr != nil {
 				_ = c.SendStatus(fiber.StatusInternalServerError)
 			}
@@ -46,10 +49,13 @@ func Observe(log *slog.Logger, m *Metrics) fiber.Handler {
 		elapsed := time.Since(start)
 		status := c.Response().StatusCode()
 		route := c.Route().Path
-		if status == fiber.StatusNotFound && route == "/" {
-			route = "unmatched" // keeps label cardinality bounded
+		var fe *fiber.Error
+		if errors.As(err, &fe) && (fe.Code == fiber.StatusNotFound || fe.Code == fiber.StatusMethodNotAllowed) {
+			route = "unmatched" // the router found no handler; keeps label cardinality bounded
 		}
-		method := c.Method()
+		// Fiber's strings point into buffers reused by the next request; the
+		// metric keeps its labels, so they must be copies.
+		method := strings.Clone(c.Method())
 		code := strconv.Itoa(status)
 		m.requests.WithLabelValues(method, route, code).Inc()
 		m.duration.WithLabelValues(method, route, code).Observe(elapsed.Seconds())
