@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -36,8 +37,8 @@ type envVar struct {
 }
 
 var envVars = []envVar{
-	{"DATABASE_URL", "", func(c *config, v string) error { return nonEmpty(&c.DatabaseURL, v, "a postgres:// URL") }},
-	{"REDIS_URL", "", func(c *config, v string) error { return nonEmpty(&c.RedisURL, v, "a redis:// URL") }},
+	{"DATABASE_URL", "", urlVar(func(c *config) *string { return &c.DatabaseURL }, "postgres", "postgresql")},
+	{"REDIS_URL", "", urlVar(func(c *config) *string { return &c.RedisURL }, "redis", "rediss", "unix")},
 	{"PORTAL_ADDR", ":8080", func(c *config, v string) error {
 		if _, _, err := net.SplitHostPort(v); err != nil {
 			return fmt.Errorf("must be host:port or :port, got %q", v)
@@ -122,12 +123,20 @@ var needAll map[string]bool
 // needDB is what commands working on the database alone need.
 var needDB = map[string]bool{"DATABASE_URL": true}
 
-func nonEmpty(dst *string, v, what string) error {
-	if v == "" {
-		return fmt.Errorf("is required: %s", what)
+// urlVar accepts a URL with one of the schemes; the error never echoes the
+// value, which may hold a password.
+func urlVar(field func(*config) *string, schemes ...string) func(*config, string) error {
+	return func(c *config, v string) error {
+		if v == "" {
+			return fmt.Errorf("is required: a %s:// URL", schemes[0])
+		}
+		u, err := url.Parse(v)
+		if err != nil || !slices.Contains(schemes, u.Scheme) {
+			return fmt.Errorf("must be a URL starting with %s://", schemes[0])
+		}
+		*field(c) = v
+		return nil
 	}
-	*dst = v
-	return nil
 }
 
 func durationVar(field func(*config) *time.Duration) func(*config, string) error {

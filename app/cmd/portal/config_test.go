@@ -20,6 +20,9 @@ func TestLoadConfig(t *testing.T) {
 		{"defaults", nil, ""},
 		{"missing database", map[string]string{"DATABASE_URL": ""}, "DATABASE_URL is required"},
 		{"missing redis", map[string]string{"REDIS_URL": ""}, "REDIS_URL is required"},
+		{"mysql database", map[string]string{"DATABASE_URL": "mysql://root:geheim@db/portal"}, "DATABASE_URL must be a URL starting with postgres://"},
+		{"garbage database URL", map[string]string{"DATABASE_URL": "postgres://user:pa%zz@db"}, "DATABASE_URL must be a URL"},
+		{"redis host without scheme", map[string]string{"REDIS_URL": "localhost:6379"}, "REDIS_URL must be a URL starting with redis://"},
 		{"missing secret", map[string]string{"PORTAL_SECRET": ""}, "PORTAL_SECRET is required"},
 		{"short secret", map[string]string{"PORTAL_SECRET": "short"}, "PORTAL_SECRET is required and must be at least 32"},
 		{"bad address", map[string]string{"PORTAL_ADDR": "8080"}, "PORTAL_ADDR must be host:port"},
@@ -57,7 +60,7 @@ func TestLoadConfig(t *testing.T) {
 			if err == nil || !strings.HasPrefix(err.Error(), tt.wantErr) {
 				t.Fatalf("got %v, want error starting %q", err, tt.wantErr)
 			}
-			if strings.Contains(err.Error(), "\n") || strings.Contains(err.Error(), strings.Repeat("s", 32)) {
+			if strings.Contains(err.Error(), "\n") || strings.Contains(err.Error(), strings.Repeat("s", 32)) || strings.Contains(err.Error(), "geheim") {
 				t.Fatalf("error must be one line without secrets: %q", err)
 			}
 		})

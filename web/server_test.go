@@ -1,0 +1,45 @@
+package web
+
+import (
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// A panicking handler becomes a 500 problem with the request ID, and the server
+// goes on serving.
+func TestPanicBecomesProblem(t *testing.T) {
+	base, _ := url.Parse("http://localhost:8080")
+	app, err := New(Config{BaseURL: base, BodyLimit: 1 << 20, RequestTimeout: time.Second, SessionTTL: time.Hour,
+		RateLimitAPI: 10, RateLimitLogin: 1},
+		Deps{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Registry: prometheus.NewRegistry()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	app.Get("/boom", func(*fiber.Ctx) error { panic("handler bug") })
+	for range 2 {
+		res, err := app.Test(httptest.NewRequest("GET", "/boom", nil), -1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var p map[string]any
+		_ = json.NewDecoder(res.Body).Decode(&p)
+		if res.StatusCode != 500 || p["type"] != "urn:beteiligungsportal:problem:internal" || p["request_id"] != res.Header.Get("X-Request-ID") {
+			t.Fatalf("got %d %v", res.StatusCode, p)
+		}
+		if res.Header.Get("X-Content-Type-Options") != "nosniff" || res.Header.Get("Content-Security-Policy") == "" {
+			t.Fatalf("security headers missing on errors: %v", res.Header)
+		}
+	}
+	res, err := app.Test(httptest.NewRequest("GET", "/healthz", nil), -1)
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("after panics: %v %v", res, err)
+	}
+}
