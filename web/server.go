@@ -59,13 +59,17 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 	}
 	secure := cfg.BaseURL.Scheme == "https"
 	app := fiber.New(fiber.Config{
-		AppName:                 "beteiligungsportal",
-		ErrorHandler:            problem.Handler(d.Log, middleware.RequestID),
-		BodyLimit:               cfg.BodyLimit,
-		ReadTimeout:             30 * time.Second,
-		WriteTimeout:            60 * time.Second,
-		IdleTimeout:             120 * time.Second,
-		DisableStartupMessage:   true,
+		AppName:               "beteiligungsportal",
+		ErrorHandler:          problem.Handler(d.Log, middleware.RequestID),
+		BodyLimit:             cfg.BodyLimit,
+		ReadTimeout:           30 * time.Second,
+		WriteTimeout:          60 * time.Second,
+		IdleTimeout:           120 * time.Second,
+		DisableStartupMessage: true,
+		// One spelling per route: security decisions that look at the path (CSRF
+		// exemptions) cannot be dodged with "/ME" or a trailing slash.
+		StrictRouting:           true,
+		CaseSensitive:           true,
 		EnableTrustedProxyCheck: len(cfg.TrustedProxies) > 0,
 		TrustedProxies:          cfg.TrustedProxies,
 		ProxyHeader:             proxyHeader(cfg.TrustedProxies),

@@ -21,6 +21,9 @@ func TestErrorShapes(t *testing.T) {
 	}{
 		{"unknown route", "GET", "/api/v1/nothing-here", nil, nil, 404, "not_found"},
 		{"unknown top-level path", "GET", "/wp-login.php", nil, nil, 404, "not_found"},
+		// One spelling per route, so path-based exemptions (CSRF) cannot be dodged.
+		{"trailing slash is another path", "GET", "/api/v1/me/", nil, nil, 404, "not_found"},
+		{"upper case is another path", "GET", "/API/V1/ME", nil, nil, 404, "not_found"},
 		{"wrong method", "PATCH", "/api/v1/organisations", map[string]string{}, nil, 405, "method_not_allowed"},
 		{"malformed JSON", "POST", "/api/v1/organisations", `{"name": "x",`, nil, 400, "malformed_json"},
 		{"unknown field", "POST", "/api/v1/organisations", `{"name":"x","kind":"authority","is_admin":true}`, nil, 400, "unknown_field"},

@@ -188,7 +188,9 @@ type services struct {
 }
 
 func newServices(db *bun.DB) (services, error) {
-	now := func() time.Time { return time.Now().UTC() }
+	// PostgreSQL keeps microseconds; truncating here makes a response right after a
+	// write show the same instant as every later read.
+	now := func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
 	orgRunner := postgres.NewRunner(db, func(idb bun.IDB) apporg.Repos {
 		return apporg.Repos{Organisations: postgres.NewOrganisations(idb), Audit: postgres.NewAudit(idb)}
 	})
