@@ -57,20 +57,21 @@ func TestPrincipalRules(t *testing.T) {
 	}
 	instanceAdmin := Principal{Account: Account{InstanceAdmin: true}}
 	tests := []struct {
-		name                     string
-		p                        Principal
-		org                      uuid.UUID
-		manageOrgs, members, log bool
+		name                                   string
+		p                                      Principal
+		org                                    uuid.UUID
+		manageOrgs, members, log, drafts, edit bool
 	}{
-		{"instance admin anywhere", instanceAdmin, grimma, true, true, true},
-		{"instance admin, instance trail", instanceAdmin, uuid.Nil, true, true, true},
-		{"org admin of own organisation", member(freiberg, RoleOrgAdmin), freiberg, false, true, true},
-		{"org admin of another organisation", member(freiberg, RoleOrgAdmin), grimma, false, false, false},
-		{"org admin, instance trail", member(freiberg, RoleOrgAdmin), uuid.Nil, false, false, false},
-		{"editor", member(freiberg, RoleEditor), freiberg, false, false, false},
-		{"moderator", member(freiberg, RoleModerator), freiberg, false, false, false},
-		{"viewer", member(freiberg, RoleViewer), freiberg, false, false, false},
-		{"nobody", Principal{}, freiberg, false, false, false},
+		{"instance admin anywhere", instanceAdmin, grimma, true, true, true, true, false},
+		{"instance admin, instance trail", instanceAdmin, uuid.Nil, true, true, true, true, false},
+		{"org admin of own organisation", member(freiberg, RoleOrgAdmin), freiberg, false, true, true, true, true},
+		{"org admin of another organisation", member(freiberg, RoleOrgAdmin), grimma, false, false, false, false, false},
+		{"org admin, instance trail", member(freiberg, RoleOrgAdmin), uuid.Nil, false, false, false, false, false},
+		{"editor", member(freiberg, RoleEditor), freiberg, false, false, false, true, true},
+		{"editor of another organisation", member(freiberg, RoleEditor), grimma, false, false, false, false, false},
+		{"moderator", member(freiberg, RoleModerator), freiberg, false, false, false, true, false},
+		{"viewer", member(freiberg, RoleViewer), freiberg, false, false, false, true, false},
+		{"nobody", Principal{}, freiberg, false, false, false, false, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -85,6 +86,14 @@ func TestPrincipalRules(t *testing.T) {
 			}
 			if got := tt.p.CanReadAudit(tt.org); got != tt.log {
 				t.Errorf("CanReadAudit: got %v, want %v", got, tt.log)
+			}
+			if tt.org != uuid.Nil {
+				if got := tt.p.CanSeeInternals(tt.org); got != tt.drafts {
+					t.Errorf("CanSeeInternals: got %v, want %v", got, tt.drafts)
+				}
+				if got := tt.p.CanEditProcedures(tt.org); got != tt.edit {
+					t.Errorf("CanEditProcedures: got %v, want %v", got, tt.edit)
+				}
 			}
 		})
 	}

@@ -45,3 +45,20 @@ func (p Principal) CanReadAudit(org uuid.UUID) bool {
 	}
 	return p.CanManageMembers(org)
 }
+
+// CanSeeInternals reports whether the principal may see org's unpublished work
+// (drafts, internal notes): its members in any role and instance admins.
+func (p Principal) CanSeeInternals(org uuid.UUID) bool {
+	if p.IsInstanceAdmin() {
+		return true
+	}
+	_, ok := p.RoleIn(org)
+	return ok
+}
+
+// CanEditProcedures reports whether the principal may create and change org's
+// procedures: its org admins and editors.
+func (p Principal) CanEditProcedures(org uuid.UUID) bool {
+	r, ok := p.RoleIn(org)
+	return ok && (r == RoleOrgAdmin || r == RoleEditor)
+}
