@@ -21,6 +21,7 @@ import (
 	appaccount "beteiligungsportal/app/account"
 	appaudit "beteiligungsportal/app/audit"
 	apporg "beteiligungsportal/app/organisation"
+	appproc "beteiligungsportal/app/procedure"
 	"beteiligungsportal/web/handler"
 	"beteiligungsportal/web/middleware"
 	"beteiligungsportal/web/openapi"
@@ -45,6 +46,7 @@ type Deps struct {
 	Accounts       *appaccount.Service
 	Organisations  *apporg.Service
 	Audit          *appaudit.Service
+	Procedures     *appproc.Service
 	Limiter        middleware.Limiter
 	SessionStorage fiber.Storage
 	Checks         []handler.Check
@@ -166,6 +168,8 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 	orgs := &handler.Organisations{Service: d.Organisations, Validator: val}
 	members := &handler.Members{Accounts: d.Accounts, Validator: val}
 	audit := &handler.Audit{Service: d.Audit}
+	procs := &handler.Procedures{Service: d.Procedures, Validator: val}
+	feeds := &handler.Feeds{Procedures: procs, BaseURL: cfg.BaseURL, Title: "Beteiligungsportal"}
 
 	api := app.Group("/api/v1",
 		middleware.RateLimit(apiLimit, d.Log),
@@ -189,6 +193,23 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 	api.Delete("/organisations/:id/members/:account", members.Remove)
 	api.Get("/organisations/:id/audit", audit.Organisation)
 	api.Get("/audit", audit.Instance)
+
+	api.Get("/organisations/:id/procedures", procs.ListOwn)
+	api.Post("/organisations/:id/procedures", procs.Create)
+	api.Get("/procedures", procs.Search)
+	api.Get("/procedures.geojson", feeds.GeoJSON)
+	api.Get("/procedures.atom", feeds.InstanceAtom)
+	api.Get("/organisations/:id/procedures.atom", feeds.OrganisationAtom)
+	api.Get("/procedures/:id", procs.Get)
+	api.Put("/procedures/:id", procs.Update)
+	api.Delete("/procedures/:id", procs.Delete)
+	api.Post("/procedures/:id/phases", procs.AddPhase)
+	api.Put("/procedures/:id/phases/:phase", procs.UpdatePhase)
+	api.Delete("/procedures/:id/phases/:phase", procs.RemovePhase)
+	api.Post("/procedures/:id/publish", procs.Publish)
+	api.Post("/procedures/:id/close", procs.Close)
+	api.Post("/procedures/:id/conclude", procs.Conclude)
+	api.Post("/procedures/:id/archive", procs.Archive)
 	return app, nil
 }
 

@@ -1,6 +1,10 @@
 package i18n
 
 import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -21,5 +25,40 @@ func TestUnknownKeyIsVisibleNotFatal(t *testing.T) {
 	}
 	if got := T("fr", "problem.not_found"); got != "Nicht gefunden" {
 		t.Fatalf("fallback to German: got %q", got)
+	}
+}
+
+// Every message key the domain and web layers use has a German text. The keys
+// are found in the source, so a new rule without a text fails here.
+func TestEveryCodeHasAGermanText(t *testing.T) {
+	t.Parallel()
+	re := regexp.MustCompile(`"((?:procedure|organisation|account|geo|query)\.[a-z_0-9]+)"`)
+	var missing []string
+	for _, dir := range []string{"../../domain", "../../app", "../../web"} {
+		_ = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+				return err
+			}
+			src, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			for _, line := range strings.Split(string(src), "\n") {
+				// Audit action names look like keys but are not shown as texts.
+				if strings.Contains(line, "Record(") || strings.Contains(line, "s.change(") ||
+					strings.Contains(line, "action ==") || strings.Contains(line, "// e.g.") {
+					continue
+				}
+				for _, m := range re.FindAllStringSubmatch(line, -1) {
+					if !Has(m[1]) {
+						missing = append(missing, m[1]+" ("+path+")")
+					}
+				}
+			}
+			return nil
+		})
+	}
+	if len(missing) > 0 {
+		t.Fatalf("message keys without German text:\n%s", strings.Join(missing, "\n"))
 	}
 }
