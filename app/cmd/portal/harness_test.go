@@ -28,6 +28,8 @@ import (
 type testEnv struct {
 	t   testing.TB
 	cfg config
+	// clock, when set, is the use cases' clock of servers started afterwards.
+	clock func() time.Time
 }
 
 // newEnv creates a migrated database with the demo data and a Redis namespace.
@@ -52,7 +54,7 @@ func newEnv(t testing.TB) *testEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := seedDemo(context.Background(), cfg, io.Discard); err != nil {
+	if err := seed(context.Background(), cfg, io.Discard, false); err != nil {
 		t.Fatalf("seed: %v", err)
 	}
 	return &testEnv{t: t, cfg: cfg}
@@ -83,7 +85,11 @@ func (e *testEnv) start(change ...func(*config)) *testServer {
 	}
 	log := slog.New(slog.NewJSONHandler(testLogWriter(), &slog.HandlerOptions{Level: slog.LevelWarn}))
 	redisLogOnce.Do(func() { redis.LogTo(log) })
-	app, err := newApp(cfg, log, db, rdb)
+	clock := e.clock
+	if clock == nil {
+		clock = systemClock
+	}
+	app, err := newApp(cfg, log, db, rdb, clock)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,6 +26,7 @@ import (
 	appaccount "beteiligungsportal/app/account"
 	appaudit "beteiligungsportal/app/audit"
 	apporg "beteiligungsportal/app/organisation"
+	appproc "beteiligungsportal/app/procedure"
 	"beteiligungsportal/infra/password"
 	"beteiligungsportal/infra/postgres"
 	"beteiligungsportal/infra/redis"
@@ -185,17 +186,23 @@ type services struct {
 	accounts      *appaccount.Service
 	organisations *apporg.Service
 	audit         *appaudit.Service
+	procedures    *appproc.Service
 }
 
-func newServices(db *bun.DB) (services, error) {
-	// PostgreSQL keeps microseconds; truncating here makes a response right after a
-	// write show the same instant as every later read.
-	now := func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+// systemClock is the clock of the use cases. PostgreSQL keeps microseconds;
+// truncating here makes a response right after a write show the same instant as
+// every later read.
+func systemClock() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+
+func newServices(db *bun.DB, now func() time.Time) (services, error) {
 	orgRunner := postgres.NewRunner(db, func(idb bun.IDB) apporg.Repos {
 		return apporg.Repos{Organisations: postgres.NewOrganisations(idb), Audit: postgres.NewAudit(idb)}
 	})
 	accRunner := postgres.NewRunner(db, func(idb bun.IDB) appaccount.Repos {
 		return appaccount.Repos{Accounts: postgres.NewAccounts(idb), Organisations: postgres.NewOrganisations(idb), Audit: postgres.NewAudit(idb)}
+	})
+	procRunner := postgres.NewRunner(db, func(idb bun.IDB) appproc.Repos {
+		return appproc.Repos{Procedures: postgres.NewProcedures(idb), Organisations: postgres.NewOrganisations(idb), Audit: postgres.NewAudit(idb)}
 	})
 	accounts, err := appaccount.NewService(accRunner, password.New(password.Default), now)
 	if err != nil {
@@ -205,6 +212,7 @@ func newServices(db *bun.DB) (services, error) {
 		accounts:      accounts,
 		organisations: apporg.NewService(orgRunner, now),
 		audit:         appaudit.NewService(postgres.NewAudit(db)),
+		procedures:    appproc.NewService(procRunner, now),
 	}, nil
 }
 
@@ -229,7 +237,7 @@ func serve(ctx context.Context, cfg config) error {
 		// Not fatal: sessions and limits degrade as designed until Redis is back.
 		log.Warn("redis not reachable at start", slog.Any("error", err))
 	}
-	app, err := newApp(cfg, log, db, rdb)
+	app, err := newApp(cfg, log, db, rdb, systemClock)
 	if err != nil {
 		return err
 	}
@@ -254,8 +262,8 @@ func serve(ctx context.Context, cfg config) error {
 }
 
 // newApp wires the use cases and adapters into the HTTP app: the composition root.
-func newApp(cfg config, log *slog.Logger, db *bun.DB, rdb *goredis.Client) (*fiber.App, error) {
-	svc, err := newServices(db)
+func newApp(cfg config, log *slog.Logger, db *bun.DB, rdb *goredis.Client, now func() time.Time) (*fiber.App, error) {
+	svc, err := newServices(db, now)
 	if err != nil {
 		return nil, err
 	}
@@ -268,7 +276,7 @@ func newApp(cfg config, log *slog.Logger, db *bun.DB, rdb *goredis.Client) (*fib
 		RequestTimeout: cfg.RequestTimeout, SessionTTL: cfg.SessionTTL,
 		RateLimitAPI: cfg.RateLimitAPI, RateLimitLogin: cfg.RateLimitLogin,
 	}, web.Deps{
-		Log: log, Accounts: svc.accounts, Organisations: svc.organisations, Audit: svc.audit,
+		Log: log, Accounts: svc.accounts, Organisations: svc.organisations, Audit: svc.audit, Procedures: svc.procedures,
 		Limiter:        redis.NewLimiter(rdb, breaker, cfg.RedisPrefix+"rl:"),
 		SessionStorage: redis.NewSessionStore(rdb, breaker, cfg.Secret, cfg.RedisPrefix+"sess:"),
 		Checks: []handler.Check{
@@ -306,7 +314,7 @@ func createAdmin(ctx context.Context, cfg config, args []string, stdin io.Reader
 	if err := postgres.CheckSchema(ctx, db, migrations.Migrations); err != nil {
 		return err
 	}
-	svc, err := newServices(db)
+	svc, err := newServices(db, systemClock)
 	if err != nil {
 		return err
 	}

@@ -63,6 +63,12 @@ const demoAdminEmail = "admin@demo.example"
 // seedDemo loads the demo data. Every step checks what exists, so running it
 // again (or after an interrupted run) changes nothing that is already there.
 func seedDemo(ctx context.Context, cfg config, out io.Writer) error {
+	return seed(ctx, cfg, out, true)
+}
+
+// seed loads the organisations and accounts and, with procedures, the demo
+// procedures (tests that build their own procedures leave them out).
+func seed(ctx context.Context, cfg config, out io.Writer, procedures bool) error {
 	db, err := openDB(ctx, cfg)
 	if err != nil {
 		return err
@@ -71,7 +77,7 @@ func seedDemo(ctx context.Context, cfg config, out io.Writer) error {
 	if err := postgres.CheckSchema(ctx, db, migrations.Migrations); err != nil {
 		return err
 	}
-	svc, err := newServices(db)
+	svc, err := newServices(db, systemClock)
 	if err != nil {
 		return err
 	}
@@ -115,6 +121,13 @@ func seedDemo(ctx context.Context, cfg config, out io.Writer) error {
 		default:
 			return fmt.Errorf("seed %s: %s", a.email, describe(err))
 		}
+	}
+	if procedures {
+		n, err := seedProcedures(ctx, svc, ids, systemClock())
+		if err != nil {
+			return fmt.Errorf("seed procedures: %w", err)
+		}
+		created += n
 	}
 	if created == 0 {
 		fmt.Fprintln(out, "demo data already loaded")
