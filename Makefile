@@ -1,9 +1,11 @@
 # Developer commands for Beteiligungsportal. `make` lists them.
 #
 # Local PostgreSQL and Redis are started on demand by infra/dev/services.sh
-# (profile "run" for make run and friends, profile "test" for tests);
-# infra/dev/with-env.sh provides the environment. DATABASE_URL and REDIS_URL
-# set in the environment take precedence over the local services.
+# (profile "run" for make run and friends, profile "test" for tests, which
+# also gets an S3 server, versitygw, built from the version in tools/go.mod);
+# infra/dev/with-env.sh provides the environment. DATABASE_URL, REDIS_URL and
+# PORTAL_TEST_S3_URL set in the environment take precedence over the local
+# services.
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
@@ -29,12 +31,13 @@ help: ## List the targets
 	@awk 'BEGIN { FS = ":.*## " } /^[a-z][a-z-]*:.*## / { printf "  %-16s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
 	@echo
 	@echo "variables: PKG (default ./...), TESTFLAGS, BENCH (default .), EMAIL, ARGS,"
-	@echo "           DATABASE_URL, REDIS_URL, PORTAL_SECRET, PG_PORT, REDIS_PORT"
+	@echo "           DATABASE_URL, REDIS_URL, PORTAL_TEST_S3_URL, PORTAL_SECRET,"
+	@echo "           PG_PORT, REDIS_PORT, S3_PORT"
 
 run: build ## Start local services, migrate, seed demo data and serve on :8080
 	$(WITH_RUN) sh -c '$(BIN) migrate && $(BIN) seed-demo && exec $(BIN) serve'
 
-test: ## Run the tests with -race against the local test services (PKG, TESTFLAGS)
+test: ## Run the tests with -race against the local test services incl. S3 (PKG, TESTFLAGS)
 	@$(if $(RACE),:,echo "warning: cgo is not available, running the tests without -race" >&2)
 	$(WITH_TEST) $(GO) test $(RACE) -count=1 $(TESTFLAGS) $(PKG)
 
@@ -51,8 +54,9 @@ lint: ## Check formatting, run go vet and the import rules test
 fmt: ## Format all Go code
 	$(GO) fmt ./...
 
-tidy: ## Tidy go.mod and go.sum
+tidy: ## Tidy go.mod and go.sum (also of the tools module)
 	$(GO) mod tidy
+	cd tools && $(GO) mod tidy
 
 build: ## Build the binary to .data/bin/portal
 	$(GO) build -o $(BIN) ./app/cmd/portal
@@ -70,11 +74,11 @@ create-admin: build ## Create an admin account: make create-admin EMAIL=name@exa
 	@if [ -z '$(EMAIL)' ]; then echo "usage: make create-admin EMAIL=name@example.org [ARGS=...]" >&2; exit 2; fi
 	$(WITH_RUN) $(BIN) create-admin --email '$(EMAIL)' $(ARGS)
 
-services-up: ## Start local PostgreSQL and Redis for both profiles
+services-up: ## Start local PostgreSQL and Redis for both profiles (and S3 for tests)
 	infra/dev/services.sh up run
 	infra/dev/services.sh up test
 
-services-down: ## Stop local PostgreSQL and Redis of both profiles
+services-down: ## Stop local PostgreSQL, Redis and S3 of both profiles
 	infra/dev/services.sh down run
 	infra/dev/services.sh down test
 
@@ -84,7 +88,7 @@ compose-up: ## Build and start the Docker Compose stack on :8080
 compose-down: ## Stop the Docker Compose stack (keeps its volumes)
 	infra/dev/with-env.sh --no-services run $(COMPOSE) down
 
-clean: ## Stop local services and delete .data (databases, binary, secret)
+clean: ## Stop local services and delete .data (databases, binaries, secret)
 	-infra/dev/services.sh down run
 	-infra/dev/services.sh down test
 	@# PostgreSQL data may live outside .data (see pg.location), remove it too.

@@ -1,24 +1,30 @@
 #!/usr/bin/env bash
-# Project-local PostgreSQL and Redis for local development and tests.
+# Project-local PostgreSQL and Redis (and an S3 server for tests) for local
+# development and tests.
 #
 # Usage: infra/dev/services.sh COMMAND PROFILE
 #
 #   COMMAND  up      start the services of PROFILE (reuses running ones)
 #            down    stop the services of PROFILE
 #            status  show whether the services of PROFILE are running
-#            env     print DATABASE_URL=... and REDIS_URL=... lines
+#            env     print DATABASE_URL=..., REDIS_URL=... (and PORTAL_TEST_S3_URL=...) lines
 #   PROFILE  run     PostgreSQL 127.0.0.1:55432 (db portal),      Redis 127.0.0.1:56379
-#            test    PostgreSQL 127.0.0.1:55433 (db portal_test), Redis 127.0.0.1:56380
+#            test    PostgreSQL 127.0.0.1:55433 (db portal_test), Redis 127.0.0.1:56380,
+#                    S3 (versitygw) 127.0.0.1:59000 (bucket portal-test)
 #
-# The ports can be overridden with PG_PORT and REDIS_PORT. Data and logs live
-# in .data/PROFILE/ at the repository root. When DATABASE_URL and/or REDIS_URL
-# are already set, "up" leaves the corresponding service alone and "env"
-# prints the preset value, so `eval "$(infra/dev/services.sh env run)"` never
-# overrides a URL given by the caller.
+# The ports can be overridden with PG_PORT, REDIS_PORT and S3_PORT. Data and
+# logs live in .data/PROFILE/ at the repository root. When DATABASE_URL,
+# REDIS_URL and/or PORTAL_TEST_S3_URL are already set, "up" leaves the
+# corresponding service alone and "env" prints the preset value, so
+# `eval "$(infra/dev/services.sh env run)"` never overrides a URL given by the
+# caller.
 #
 # The servers are the system's binaries (Debian/Ubuntu packages postgresql,
 # postgresql-contrib and redis-server). When they are missing and the script
-# runs as root with apt-get available, it installs them.
+# runs as root with apt-get available, it installs them. The S3 server of the
+# test profile, versitygw, is built with Go from the version pinned in
+# tools/go.mod into .data/bin/versitygw, again only when tools/go.mod or
+# tools/go.sum change.
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
@@ -35,7 +41,7 @@ die() {
 }
 
 usage() {
-	sed -n '2,12s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
+	sed -n '2,14s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
 	exit 2
 }
 
@@ -52,12 +58,19 @@ run)
 test)
 	PG_PORT=${PG_PORT:-55433}
 	REDIS_PORT=${REDIS_PORT:-56380}
+	S3_PORT=${S3_PORT:-59000}
 	PG_DB=portal_test
 	;;
 *) usage ;;
 esac
 [[ "$PG_PORT" =~ ^[0-9]+$ ]] || die "PG_PORT must be a port number, got '$PG_PORT'"
 [[ "$REDIS_PORT" =~ ^[0-9]+$ ]] || die "REDIS_PORT must be a port number, got '$REDIS_PORT'"
+# Only the test profile runs an S3 server.
+HAS_S3=0
+if [ "$PROFILE" = test ]; then
+	HAS_S3=1
+	[[ "$S3_PORT" =~ ^[0-9]+$ ]] || die "S3_PORT must be a port number, got '$S3_PORT'"
+fi
 
 DATA_DIR="$ROOT/.data/$PROFILE"
 REDIS_DIR="$DATA_DIR/redis"
@@ -66,6 +79,17 @@ REDIS_LOG="$DATA_DIR/redis.log"
 # Records where the PostgreSQL data lives: "." for $DATA_DIR (the normal
 # case) or an absolute fallback directory, see pg_choose_base.
 PG_LOCATION_FILE="$DATA_DIR/pg.location"
+# The test S3 server: fixed, publicly known credentials, loopback only.
+S3_DIR="$DATA_DIR/s3"
+S3_PID="$DATA_DIR/s3.pid"
+S3_LOG="$DATA_DIR/s3.log"
+S3_ACCESS=portaltest
+S3_SECRET=portaltest-secret
+S3_BUCKET=portal-test
+VGW_BIN="$ROOT/.data/bin/versitygw"
+VGW_STAMP="$ROOT/.data/bin/versitygw.stamp"
+VGW_PKG=github.com/versity/versitygw/cmd/versitygw
+VGW_BUILT=0
 
 is_root() { [ "$(id -u)" -eq 0 ]; }
 
@@ -435,10 +459,155 @@ redis_down() {
 	die "Redis on 127.0.0.1:$REDIS_PORT did not stop within ${WAIT_SECONDS}s"
 }
 
+# ---------------------------------------------------------- S3 (versitygw) --
+
+# vgw_stamp: hash of the tool module files that pin the versitygw version.
+vgw_stamp() {
+	cat "$ROOT/tools/go.mod" "$ROOT/tools/go.sum" | sha256sum | cut -d' ' -f1
+}
+
+# vgw_build: builds .data/bin/versitygw unless the binary was built from the
+# current tools/go.mod and tools/go.sum. Sets VGW_BUILT=1 when it built. A
+# build takes minutes, so it has its own lock (fd 8) and runs before the
+# profile's lock is taken, whose waiters give up after 300s.
+vgw_build() {
+	VGW_BUILT=0
+	local want have=""
+	[ -f "$ROOT/tools/go.sum" ] || die "tools/go.sum is missing; it pins the versitygw version"
+	want=$(vgw_stamp)
+	[ -f "$VGW_STAMP" ] && have=$(<"$VGW_STAMP")
+	if [ -x "$VGW_BIN" ] && [ "$have" = "$want" ]; then
+		return 0
+	fi
+	mkdir -p "$(dirname "$VGW_BIN")"
+	exec 8>"$VGW_BIN.lock"
+	if command -v flock >/dev/null 2>&1; then
+		flock -w 1800 8 || die "timed out waiting for $(rel "$VGW_BIN.lock")"
+	fi
+	# Built by a concurrent run while this one waited?
+	have=""
+	[ -f "$VGW_STAMP" ] && have=$(<"$VGW_STAMP")
+	if [ -x "$VGW_BIN" ] && [ "$have" = "$want" ]; then
+		exec 8>&-
+		return 0
+	fi
+	command -v go >/dev/null 2>&1 || die "go not found; it is needed to build the test S3 server versitygw"
+	log "building versitygw (the test S3 server) into $(rel "$VGW_BIN"); the first build takes a few minutes"
+	if ! (cd "$ROOT/tools" && go build -o "$VGW_BIN.tmp" "$VGW_PKG") >&2 8>&- 9>&-; then
+		rm -f "$VGW_BIN.tmp"
+		die "building versitygw failed (cd tools && go build $VGW_PKG)"
+	fi
+	mv -f "$VGW_BIN.tmp" "$VGW_BIN"
+	printf '%s\n' "$want" >"$VGW_STAMP"
+	exec 8>&-
+	VGW_BUILT=1
+}
+
+# s3_running: this profile's versitygw runs (the pid in s3.pid is alive and,
+# where /proc tells, is versitygw serving this profile's directory).
+s3_running() {
+	local pid
+	[ -s "$S3_PID" ] || return 1
+	pid=$(<"$S3_PID")
+	[[ "$pid" =~ ^[0-9]+$ ]] || return 1
+	kill -0 "$pid" 2>/dev/null || return 1
+	if [ -r "/proc/$pid/cmdline" ]; then
+		tr '\0' '\n' <"/proc/$pid/cmdline" | grep -qxF "$S3_DIR/data" || return 1
+	fi
+}
+
+# s3_running_port: the port the running versitygw was started on.
+s3_running_port() {
+	local pid
+	pid=$(<"$S3_PID")
+	if [ -r "/proc/$pid/cmdline" ]; then
+		tr '\0' '\n' <"/proc/$pid/cmdline" | sed -n 's/^127\.0\.0\.1:\([0-9]*\)$/\1/p' | head -n 1
+	fi
+}
+
+s3_start() {
+	mkdir -p "$S3_DIR/data" "$S3_DIR/meta"
+	chmod 700 "$S3_DIR"
+	log "starting versitygw (S3, $PROFILE) on 127.0.0.1:$S3_PORT"
+	: >>"$S3_LOG"
+	# Credentials go through the environment, not the command line. setsid
+	# keeps the server out of the caller's process group, so a Ctrl-C in
+	# `make test` does not stop it; 8>&- 9>&- keep it from holding the locks.
+	local launch=()
+	command -v setsid >/dev/null 2>&1 && launch=(setsid)
+	ROOT_ACCESS_KEY_ID=$S3_ACCESS ROOT_SECRET_ACCESS_KEY=$S3_SECRET \
+		"${launch[@]}" "$VGW_BIN" --port "127.0.0.1:$S3_PORT" --region us-east-1 --quiet \
+		posix --sidecar "$S3_DIR/meta" "$S3_DIR/data" \
+		</dev/null >>"$S3_LOG" 2>&1 8>&- 9>&- &
+	echo $! >"$S3_PID"
+	local i
+	for ((i = 0; i < WAIT_SECONDS * 5; i++)); do
+		if ! s3_running; then
+			tail -n 20 "$S3_LOG" >&2 || true
+			rm -f "$S3_PID"
+			die "versitygw exited at start, see $(rel "$S3_LOG")"
+		fi
+		if port_open "$S3_PORT"; then
+			S3_STATE=started
+			return 0
+		fi
+		sleep 0.2
+	done
+	tail -n 20 "$S3_LOG" >&2 || true
+	die "versitygw on 127.0.0.1:$S3_PORT did not accept connections within ${WAIT_SECONDS}s, see $(rel "$S3_LOG")"
+}
+
+s3_stop() {
+	local pid i
+	pid=$(<"$S3_PID")
+	log "stopping versitygw (S3, $PROFILE)"
+	kill "$pid" 2>/dev/null || true
+	for ((i = 0; i < WAIT_SECONDS * 5; i++)); do
+		if ! kill -0 "$pid" 2>/dev/null; then
+			rm -f "$S3_PID"
+			return 0
+		fi
+		sleep 0.2
+	done
+	die "versitygw (pid $pid) did not stop within ${WAIT_SECONDS}s"
+}
+
+# s3_up: starts versitygw; vgw_build must have run.
+s3_up() {
+	if s3_running; then
+		local port
+		port=$(s3_running_port)
+		if [ -n "$port" ] && [ "$port" != "$S3_PORT" ]; then
+			die "versitygw ($PROFILE) is already running on port $port, not on S3_PORT=$S3_PORT; run 'infra/dev/services.sh down $PROFILE' first"
+		fi
+		if [ "$VGW_BUILT" = 0 ]; then
+			S3_STATE="already running"
+			return 0
+		fi
+		log "versitygw was rebuilt; restarting it"
+		s3_stop
+	fi
+	rm -f "$S3_PID"
+	if port_open "$S3_PORT"; then
+		die "port $S3_PORT is in use by another process (not this project's $PROFILE versitygw); set S3_PORT to a free port, e.g. S3_PORT=$((S3_PORT + 100))"
+	fi
+	s3_start
+}
+
+s3_down() {
+	if s3_running; then
+		s3_stop
+	else
+		rm -f "$S3_PID"
+		log "versitygw (S3, $PROFILE) is not running"
+	fi
+}
+
 # ---------------------------------------------------------------- commands --
 
 database_url() { printf 'postgres://%s@127.0.0.1:%s/%s?sslmode=disable' "$PG_USER" "$PG_PORT" "$PG_DB"; }
 redis_url() { printf 'redis://127.0.0.1:%s/0' "$REDIS_PORT"; }
+s3_url() { printf 's3://%s:%s@127.0.0.1:%s/%s?ssl=false' "$S3_ACCESS" "$S3_SECRET" "$S3_PORT" "$S3_BUCKET"; }
 
 # print_var NAME VALUE: NAME=VALUE, quoted only when VALUE needs it.
 print_var() {
@@ -462,20 +631,24 @@ lock() {
 }
 
 cmd_up() {
-	local need_pg=1 need_redis=1
+	local need_pg=1 need_redis=1 need_s3=$HAS_S3
 	[ -n "${DATABASE_URL:-}" ] && need_pg=0
 	[ -n "${REDIS_URL:-}" ] && need_redis=0
-	if [ $need_pg = 0 ] && [ $need_redis = 0 ]; then
-		log "DATABASE_URL and REDIS_URL are set; using them, not starting local services"
+	[ -n "${PORTAL_TEST_S3_URL:-}" ] && need_s3=0
+	if [ $need_pg = 0 ] && [ $need_redis = 0 ] && [ $need_s3 = 0 ]; then
+		log "the service URLs are set; using them, not starting local services"
 		return 0
 	fi
 	[ $need_pg = 0 ] && log "DATABASE_URL is set; using it, not starting PostgreSQL"
 	[ $need_redis = 0 ] && log "REDIS_URL is set; using it, not starting Redis"
+	[ $HAS_S3 = 1 ] && [ $need_s3 = 0 ] && log "PORTAL_TEST_S3_URL is set; using it, not starting versitygw"
 
+	[ $need_s3 = 1 ] && vgw_build
 	lock
 	ensure_packages $need_pg $need_redis
 	[ $need_pg = 1 ] && pg_up
 	[ $need_redis = 1 ] && redis_up
+	[ $need_s3 = 1 ] && s3_up
 
 	if [ $need_pg = 1 ]; then
 		log "PostgreSQL ($PROFILE) $PG_STATE on 127.0.0.1:$PG_PORT, database $PG_DB, log $(rel "$PG_LOG")"
@@ -483,8 +656,15 @@ cmd_up() {
 	if [ $need_redis = 1 ]; then
 		log "Redis ($PROFILE) $REDIS_STATE on 127.0.0.1:$REDIS_PORT, log $(rel "$REDIS_LOG")"
 	fi
+	if [ $need_s3 = 1 ]; then
+		log "versitygw (S3, $PROFILE) $S3_STATE on 127.0.0.1:$S3_PORT, data $(rel "$S3_DIR"), log $(rel "$S3_LOG")"
+	fi
 	log "DATABASE_URL=${DATABASE_URL:-$(database_url)}"
 	log "REDIS_URL=${REDIS_URL:-$(redis_url)}"
+	if [ $HAS_S3 = 1 ]; then
+		log "PORTAL_TEST_S3_URL=${PORTAL_TEST_S3_URL:-$(s3_url)}"
+	fi
+	return 0
 }
 
 cmd_down() {
@@ -495,6 +675,7 @@ cmd_down() {
 	lock
 	pg_down
 	redis_down
+	[ $HAS_S3 = 0 ] || s3_down
 }
 
 cmd_status() {
@@ -518,14 +699,28 @@ cmd_status() {
 		echo "redis ($PROFILE): stopped"
 		ok=3
 	fi
+	if [ $HAS_S3 = 1 ]; then
+		if s3_running; then
+			port=$(s3_running_port)
+			echo "versitygw ($PROFILE): running on 127.0.0.1:${port:-$S3_PORT}, data $(rel "$S3_DIR")"
+		else
+			echo "versitygw ($PROFILE): stopped"
+			ok=3
+		fi
+	fi
 	[ -n "${DATABASE_URL:-}" ] && echo "note: DATABASE_URL is set in the environment and takes precedence"
 	[ -n "${REDIS_URL:-}" ] && echo "note: REDIS_URL is set in the environment and takes precedence"
+	[ $HAS_S3 = 1 ] && [ -n "${PORTAL_TEST_S3_URL:-}" ] &&
+		echo "note: PORTAL_TEST_S3_URL is set in the environment and takes precedence"
 	return $ok
 }
 
 cmd_env() {
 	print_var DATABASE_URL "${DATABASE_URL:-$(database_url)}"
 	print_var REDIS_URL "${REDIS_URL:-$(redis_url)}"
+	if [ $HAS_S3 = 1 ]; then
+		print_var PORTAL_TEST_S3_URL "${PORTAL_TEST_S3_URL:-$(s3_url)}"
+	fi
 }
 
 case "$CMD" in
