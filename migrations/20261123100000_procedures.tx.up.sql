@@ -48,6 +48,11 @@ CREATE TABLE procedures (
     created_at      timestamptz NOT NULL DEFAULT now(),
     updated_at      timestamptz NOT NULL DEFAULT now(),
     version         integer NOT NULL DEFAULT 1,
+    -- The schedule in a form each row can answer alone, so the catalogue derives
+    -- statuses and deadlines without a subquery per row: the union of the phase
+    -- periods (cut at an early close) and the phases' ends in order.
+    participation   tstzmultirange NOT NULL DEFAULT '{}',
+    phase_ends      timestamptz[] NOT NULL DEFAULT '{}',
     search          tsvector GENERATED ALWAYS AS (
                         setweight(to_tsvector('german', title), 'A') ||
                         setweight(to_tsvector('german', summary), 'B') ||
@@ -68,7 +73,10 @@ CREATE INDEX procedures_org_idx ON procedures (organisation_id);
 CREATE INDEX procedures_published_idx ON procedures (published_at DESC, id DESC) WHERE published_at IS NOT NULL;
 
 --bun:split
-CREATE INDEX procedures_ags_idx ON procedures (ags);
+CREATE INDEX procedures_ags_idx ON procedures (ags bpchar_pattern_ops);
+
+--bun:split
+CREATE INDEX procedures_participation_idx ON procedures USING gist (participation);
 
 --bun:split
 CREATE TABLE procedure_phases (

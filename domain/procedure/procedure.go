@@ -296,9 +296,13 @@ func (p *Procedure) OpenPhases(now time.Time) []Phase {
 }
 
 // NextDeadline returns the earliest end of a running phase, or of the next phase,
-// for sorting the catalogue by deadline; zero when there is none.
+// for sorting the catalogue by deadline; zero when there is none or participation
+// is over.
 func (p *Procedure) NextDeadline(now time.Time) Date {
 	var best Date
+	if !p.ClosedAt.IsZero() || !p.ConcludedAt.IsZero() || !p.ArchivedAt.IsZero() {
+		return best // participation is over
+	}
 	for _, ph := range p.Phases {
 		if ph.Period.OpenEnded() || !now.Before(ph.Period.End.End()) {
 			continue

@@ -18,21 +18,25 @@ import (
 // ErrBadCursor is a cursor this server did not issue for this sort order.
 var ErrBadCursor = domain.NewRule(domain.ErrInvalid, "procedure.cursor_invalid")
 
-// statusExpr derives the status in SQL exactly as procedure.Status does in Go;
-// a test keeps the two in step.
+// statusExpr derives the status in SQL exactly as procedure.Status does in Go,
+// from the row alone (a test keeps the two in step).
 const statusExpr = `CASE
 	WHEN p.published_at IS NULL THEN 'draft'
 	WHEN p.archived_at IS NOT NULL THEN 'archived'
 	WHEN p.concluded_at IS NOT NULL THEN 'concluded'
 	WHEN p.closed_at IS NOT NULL AND p.closed_at <= ?now THEN 'evaluation'
-	WHEN EXISTS (SELECT 1 FROM procedure_phases o WHERE o.procedure_id = p.id
-		AND o.starts_at <= ?now AND (o.ends_at IS NULL OR o.ends_at > ?now)) THEN 'open'
-	WHEN EXISTS (SELECT 1 FROM procedure_phases f WHERE f.procedure_id = p.id AND f.starts_at > ?now)
-		OR NOT EXISTS (SELECT 1 FROM procedure_phases a WHERE a.procedure_id = p.id) THEN 'announced'
+	WHEN p.participation @> ?now::timestamptz THEN 'open'
+	WHEN p.participation && tstzrange(?now, NULL) OR isempty(p.participation) THEN 'announced'
 	ELSE 'evaluation' END`
 
-// deadlineExpr is the soonest end of a phase not yet over; NULL sorts last.
-const deadlineExpr = `(SELECT min(d.ends_at) FROM procedure_phases d WHERE d.procedure_id = p.id AND d.ends_at > ?now)`
+// openExpr is "open now", written so the GiST index on participation serves it.
+const openExpr = `p.participation @> ?now::timestamptz AND p.published_at IS NOT NULL
+	AND p.archived_at IS NULL AND p.concluded_at IS NULL AND (p.closed_at IS NULL OR p.closed_at > ?now)`
+
+// deadlineExpr is the soonest end of a phase not yet over, as procedure's
+// NextDeadline; none once participation is closed, concluded or archived.
+const deadlineExpr = `CASE WHEN p.closed_at IS NULL AND p.concluded_at IS NULL AND p.archived_at IS NULL
+	THEN (SELECT min(e) FROM unnest(p.phase_ends) AS e WHERE e > ?now) END`
 
 type cursor struct {
 	Sort string    `json:"s"`
@@ -76,16 +80,16 @@ var farFuture = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // Search returns one page of published procedures matching f.
 func (s *Procedures) Search(ctx context.Context, f procedure.Filter) (procedure.Page, error) {
+	terms := searchTerms(f.Text)
+	if f.Sort == procedure.SortRelevance && len(terms) == 0 {
+		f.Sort = procedure.SortNewest // nothing to rank by; the cursor says so too
+	}
 	var cur cursor
 	if f.Cursor != "" {
 		var err error
 		if cur, err = decodeCursor(f.Cursor, f.Sort); err != nil {
 			return procedure.Page{}, err
 		}
-	}
-	terms := searchTerms(f.Text)
-	if f.Sort == procedure.SortRelevance && len(terms) == 0 {
-		f.Sort = procedure.SortNewest
 	}
 	now := f.Now.UTC()
 	named := func(expr string) string { return strings.ReplaceAll(expr, "?now", "?0") }
@@ -97,11 +101,14 @@ func (s *Procedures) Search(ctx context.Context, f procedure.Filter) (procedure.
 	if len(f.Types) > 0 {
 		q = q.Where("p.type IN (?)", bun.In(f.Types))
 	}
+	if len(f.Statuses) == 1 && f.Statuses[0] == procedure.StatusOpen {
+		f.OpenNow, f.Statuses = true, nil
+	}
 	if len(f.Statuses) > 0 {
 		q = q.Where("("+named(statusExpr)+") IN (?1)", now, bun.In(f.Statuses))
 	}
 	if f.OpenNow {
-		q = q.Where("("+named(statusExpr)+") = 'open'", now)
+		q = q.Where(named(openExpr), now)
 	}
 	if f.OrganisationID != uuid.Nil {
 		q = q.Where(`p.organisation_id IN (
@@ -112,7 +119,7 @@ func (s *Procedures) Search(ctx context.Context, f procedure.Filter) (procedure.
 			SELECT id FROM down)`, f.OrganisationID)
 	}
 	if f.AGS != "" {
-		q = q.Where("p.ags LIKE ?", agsPrefix(f.AGS)+"%")
+		q = q.Where("p.ags LIKE ?", agsPrefix(f.AGS)+"%") // served by the pattern-ops index
 	}
 	if b := f.BBox; b != nil {
 		q = q.Where("p.min_lon IS NOT NULL AND p.min_lon <= ? AND p.max_lon >= ? AND p.min_lat <= ? AND p.max_lat >= ?",

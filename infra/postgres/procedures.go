@@ -3,6 +3,8 @@ package postgres
 import (
 	"context"
 	"encoding/json"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -43,6 +45,8 @@ type procedureRow struct {
 	CreatedAt      time.Time       `bun:"created_at"`
 	UpdatedAt      time.Time       `bun:"updated_at"`
 	Version        int             `bun:"version"`
+	Participation  string          `bun:"participation"`
+	PhaseEnds      string          `bun:"phase_ends"`
 
 	// Computed by catalogue queries for ordering and the cursor.
 	Deadline time.Time `bun:"deadline,scanonly,nullzero"`
@@ -112,6 +116,7 @@ func procedureRowFrom(p procedure.Procedure) procedureRow {
 		ConcludedAt: p.ConcludedAt, Result: p.Result, ArchivedAt: p.ArchivedAt,
 		CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt, Version: p.Version,
 	}
+	r.Participation, r.PhaseEnds = scheduleColumns(p)
 	if len(p.AreaGeoJSON) > 0 {
 		// The area was validated on the way in; the box serves bounding-box filters.
 		if a, err := geo.ParseArea(p.AreaGeoJSON); err == nil {
@@ -135,6 +140,40 @@ func (r procedureRow) toDomain() procedure.Procedure {
 		p.AreaGeoJSON = []byte(r.Area)
 	}
 	return p
+}
+
+// scheduleColumns renders the schedule as a tstzmultirange of the periods (cut at
+// an early close) and a sorted array of the phases' ends, in PostgreSQL's text forms.
+func scheduleColumns(p procedure.Procedure) (participation, ends string) {
+	const layout = "2006-01-02 15:04:05Z07:00"
+	var ranges, endList []string
+	var endTimes []time.Time
+	for _, ph := range p.Phases {
+		from := ph.Period.Start.Start().UTC()
+		var to time.Time
+		if !ph.Period.OpenEnded() {
+			to = ph.Period.End.End().UTC()
+			endTimes = append(endTimes, to)
+		}
+		if !p.ClosedAt.IsZero() {
+			if !from.Before(p.ClosedAt) {
+				continue
+			}
+			if to.IsZero() || to.After(p.ClosedAt) {
+				to = p.ClosedAt.UTC()
+			}
+		}
+		upper := ""
+		if !to.IsZero() {
+			upper = `"` + to.Format(layout) + `"`
+		}
+		ranges = append(ranges, `["`+from.Format(layout)+`",`+upper+`)`)
+	}
+	slices.SortFunc(endTimes, time.Time.Compare)
+	for _, e := range endTimes {
+		endList = append(endList, `"`+e.Format(layout)+`"`)
+	}
+	return "{" + strings.Join(ranges, ",") + "}", "{" + strings.Join(endList, ",") + "}"
 }
 
 func utc(t time.Time) time.Time {
