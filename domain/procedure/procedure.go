@@ -29,6 +29,9 @@ var (
 	ErrPhaseNotFound  = domain.NewRule(domain.ErrNotFound, "procedure.phase_not_found")
 	ErrSlugTaken      = domain.NewRule(domain.ErrConflict, "procedure.slug_taken")
 	ErrVersionChanged = domain.NewRule(domain.ErrConflict, "procedure.version_changed")
+	// ErrLastPhase refuses to remove the only phase of a published procedure:
+	// without a phase it would stay announced for ever.
+	ErrLastPhase = domain.NewRule(domain.ErrConflict, "procedure.last_phase")
 )
 
 // Contact is who answers questions about the procedure.

@@ -362,3 +362,61 @@ func TestSlugify(t *testing.T) {
 		}
 	}
 }
+
+// A published procedure keeps at least one phase: without one it would stay
+// announced for ever. Drafts may drop their only phase.
+func TestPublishedProcedureKeepsAPhase(t *testing.T) {
+	t.Parallel()
+	created := berlin("2026-05-01 09:00:00")
+	now := berlin("2026-05-10 12:00:00")
+	tests := []struct {
+		name    string
+		publish bool
+		phases  []PhaseInput
+		remove  int // index of the phase to remove
+		want    error
+	}{
+		{"the only phase of a draft", false,
+			[]PhaseInput{phase(KindParticipation, AudiencePublic, "2026-06-01", "2026-06-30")}, 0, nil},
+		{"one of two future phases", true,
+			[]PhaseInput{phase(KindParticipation, AudiencePublic, "2026-06-01", "2026-06-30"),
+				phase(KindParticipation, AudiencePublic, "2026-08-01", "2026-08-31")}, 1, nil},
+		{"the future phase next to a running one", true,
+			[]PhaseInput{phase(KindParticipation, AudiencePublic, "2026-05-04", "2026-05-20"),
+				phase(KindParticipation, AudiencePublic, "2026-08-01", "2026-08-31")}, 1, nil},
+		{"the only phase of a published procedure", true,
+			[]PhaseInput{phase(KindParticipation, AudiencePublic, "2026-06-01", "2026-06-30")}, 0, ErrLastPhase},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			p, err := New(uuid.New(), uuid.New(), Input{Type: TypeStatute, Subtype: SubtypeGehoelzschutzsatzung, Title: "Gehölzschutzsatzung", Summary: "Entwurf"}, created)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, ph := range tt.phases {
+				if _, err := p.SetPhase(ph, uuid.Nil, created); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if tt.publish {
+				if err := p.Publish(created); err != nil {
+					t.Fatal(err)
+				}
+			}
+			version := p.Version
+			err = p.RemovePhase(p.Phases[tt.remove].ID, now)
+			if !errors.Is(err, tt.want) || (tt.want == nil) != (err == nil) {
+				t.Fatalf("got %v, want %v", err, tt.want)
+			}
+			switch {
+			case err != nil && (len(p.Phases) != len(tt.phases) || p.Version != version):
+				t.Fatal("a refused removal altered the procedure")
+			case err != nil && !errors.Is(err, domain.ErrConflict):
+				t.Fatalf("got %v, want a conflict", err)
+			case err == nil && len(p.Phases) != len(tt.phases)-1:
+				t.Fatalf("phases: got %d, want %d", len(p.Phases), len(tt.phases)-1)
+			}
+		})
+	}
+}

@@ -165,7 +165,8 @@ func (p *Procedure) checkChange(i int, old, ph Phase, reason string, now time.Ti
 		Reason: strings.TrimSpace(reason), At: now.UTC()}, nil
 }
 
-// RemovePhase deletes a phase that has not started (any phase of a draft).
+// RemovePhase deletes a phase that has not started (any phase of a draft). A
+// published procedure keeps at least one phase.
 func (p *Procedure) RemovePhase(id uuid.UUID, now time.Time) error {
 	if err := p.changeable(now); err != nil {
 		return err
@@ -176,6 +177,9 @@ func (p *Procedure) RemovePhase(id uuid.UUID, now time.Time) error {
 	}
 	if !p.IsDraft() && !p.Phases[i].Period.Start.After(Today(now)) {
 		return pastErr(i, "start")
+	}
+	if !p.IsDraft() && len(p.Phases) == 1 {
+		return ErrLastPhase
 	}
 	p.Phases = slices.Delete(slices.Clone(p.Phases), i, i+1)
 	p.touch(now)

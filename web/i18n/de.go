@@ -107,6 +107,7 @@ var de = map[string]string{
 	"procedure.subtype_invalid":         "Diese Unterart passt nicht zur Verfahrensart.",
 	"procedure.html_not_allowed":        "HTML und Skripte sind nicht erlaubt; bitte nutzen Sie Markdown.",
 	"procedure.slug_invalid":            "Die Adresse darf nur Kleinbuchstaben, Ziffern und einzelne Bindestriche enthalten (höchstens 80 Zeichen).",
+	"procedure.last_phase":              "Ein veröffentlichtes Verfahren braucht mindestens einen Beteiligungsschritt; der letzte lässt sich nicht entfernen, nur ändern.",
 	"procedure.no_phases":               "Vor der Veröffentlichung braucht das Verfahren mindestens einen Beteiligungsschritt.",
 	"procedure.reason_required":         "Bitte geben Sie eine Begründung an; sie wird dokumentiert.",
 	"procedure.too_many_phases":         "Ein Verfahren kann höchstens 20 Beteiligungsschritte haben.",

@@ -1,0 +1,71 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+// draftStatute creates a draft statute of Döbeln as its editor and returns its path.
+func draftStatute(t *testing.T, editor *client, title string) string {
+	t.Helper()
+	res := editor.do("POST", "/api/v1/organisations/"+editor.orgID("Döbeln")+"/procedures", map[string]any{
+		"type": "statute", "subtype": "gehoelzschutzsatzung", "title": title, "summary": "Entwurf zur Beteiligung"})
+	if res.Status != 201 {
+		t.Fatalf("create: %d %s", res.Status, res.Body)
+	}
+	return "/api/v1/procedures/" + decodeProcedure(t, res).ID
+}
+
+// wantFieldProblem checks a 422 that names exactly the given field=code pairs,
+// each with a German message.
+func wantFieldProblem(t *testing.T, res response, want ...string) {
+	t.Helper()
+	p := wantProblem(t, res, 422, "validation")
+	errs, _ := p["errors"].([]any)
+	var got []string
+	for _, e := range errs {
+		f := e.(map[string]any)
+		got = append(got, f["field"].(string)+"="+f["code"].(string))
+		if msg, _ := f["message"].(string); msg == "" || msg == f["code"] {
+			t.Errorf("field %v has no German message: %q", f["field"], msg)
+		}
+	}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Fatalf("errors: got %v, want %v", got, want)
+	}
+}
+
+// A published procedure keeps its last phase: removing it would leave the
+// procedure announced for ever.
+func TestPublishedProcedureKeepsItsLastPhase(t *testing.T) {
+	env := newEnv(t)
+	clock := &fakeClock{}
+	clock.Set("2026-06-01 10:00:00")
+	env.clock = clock.Now
+	srv := env.start()
+	editor := srv.client(t)
+	editor.login("doebeln-editor@demo.example")
+	path := draftStatute(t, editor, "Gehölzschutzsatzung Döbeln")
+	var phaseIDs []string
+	for _, per := range [][2]string{{"2026-07-01", "2026-07-31"}, {"2026-09-01", "2026-09-30"}} {
+		res := editor.do("POST", path+"/phases", map[string]any{"kind": "participation", "audience": "public", "start": per[0], "end": per[1]})
+		if res.Status != 201 {
+			t.Fatalf("add phase: %d %s", res.Status, res.Body)
+		}
+		p := decodeProcedure(t, res)
+		phaseIDs = append(phaseIDs, p.Phases[len(p.Phases)-1].ID)
+	}
+	if res := editor.do("POST", path+"/publish", nil); res.Status != 200 {
+		t.Fatalf("publish: %d %s", res.Status, res.Body)
+	}
+	if res := editor.do("DELETE", path+"/phases/"+phaseIDs[1], nil); res.Status != 200 || len(decodeProcedure(t, res).Phases) != 1 {
+		t.Fatalf("remove one of two phases: %d %s", res.Status, res.Body)
+	}
+	p := wantProblem(t, editor.do("DELETE", path+"/phases/"+phaseIDs[0], nil), 409, "conflict")
+	if d, _ := p["detail"].(string); !strings.Contains(d, "mindestens einen Beteiligungsschritt") {
+		t.Fatalf("detail: %q", d)
+	}
+	if got := decodeProcedure(t, editor.do("GET", path, nil)); len(got.Phases) != 1 || got.Status != "announced" {
+		t.Fatalf("after the refused removal: %+v", got)
+	}
+}
