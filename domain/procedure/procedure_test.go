@@ -57,6 +57,8 @@ func TestScheduleRules(t *testing.T) {
 	t.Parallel()
 	now := berlin("2026-06-01 10:00:00")
 	announced := func(in PhaseInput, on string) PhaseInput { in.AnnouncedOn = d(on); return in }
+	invite := func(in PhaseInput, bodies ...uuid.UUID) PhaseInput { in.InvitedBodies = bodies; return in }
+	bodyA, bodyB := uuid.New(), uuid.New()
 	tests := []struct {
 		name   string
 		typ    Type
@@ -103,6 +105,12 @@ func TestScheduleRules(t *testing.T) {
 			[]PhaseInput{{Phase: Phase{Kind: KindParticipation, Audience: AudiencePublic, Period: Period{Start: d("2026-07-01"), End: d("2026-07-31")}, InvitedBodies: []uuid.UUID{uuid.New()}}}}, "phases[0].invited_bodies=procedure.invite_public_phase"},
 		{"repeated participation may address bodies", TypeLandUsePlan,
 			[]PhaseInput{phase(KindRepeated, AudienceInvited, "2026-07-01", "2026-07-14")}, ""},
+		{"a body is invited once", TypeStatute,
+			[]PhaseInput{invite(phase(KindParticipation, AudienceInvited, "2026-07-01", "2026-07-31"), bodyA, bodyB, bodyA, bodyB, bodyA)},
+			"phases[0].invited_bodies[2]=duplicate phases[0].invited_bodies[3]=duplicate phases[0].invited_bodies[4]=duplicate"},
+		{"the same body in two phases", TypeStatute,
+			[]PhaseInput{invite(phase(KindParticipation, AudienceInvited, "2026-07-01", "2026-07-31"), bodyA),
+				invite(phase(KindParticipation, AudienceInvited, "2026-09-01", "2026-09-30"), bodyA, bodyB)}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,6 +1,7 @@
 package procedure
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -38,6 +39,14 @@ func (p *Procedure) checkSchedule(phases []Phase) error {
 		}
 		if len(ph.InvitedBodies) > 0 && ph.Audience != AudienceInvited {
 			v.Add(phaseField(i, "invited_bodies"), "procedure.invite_public_phase")
+		}
+		// A body is invited to a phase once (the store keys invitations by both).
+		invited := make(map[uuid.UUID]bool, len(ph.InvitedBodies))
+		for k, body := range ph.InvitedBodies {
+			if invited[body] {
+				v.Add(fmt.Sprintf("%s[%d]", phaseField(i, "invited_bodies"), k), "duplicate")
+			}
+			invited[body] = true
 		}
 		per := ph.Period
 		switch {

@@ -71,6 +71,7 @@ var de = map[string]string{
 	"too_long":                          "Der Text ist zu lang.",
 	"email":                             "Bitte geben Sie eine gültige E-Mail-Adresse an.",
 	"url":                               "Bitte geben Sie eine Adresse beginnend mit https:// an.",
+	"duplicate":                         "Dieser Eintrag kommt mehrfach vor; bitte nennen Sie ihn nur einmal.",
 	"organisation.kind_invalid":         "Unbekannte Art der Stelle (erlaubt: state, district, municipality, authority, public_body).",
 	"organisation.ags_invalid":          "Der Amtliche Gemeindeschlüssel besteht aus 8 Ziffern und beginnt mit einer Länderkennung 01–16.",
 	"account.password_short":            "Das Passwort muss mindestens 12 Zeichen lang sein.",

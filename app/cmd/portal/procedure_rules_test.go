@@ -69,3 +69,26 @@ func TestPublishedProcedureKeepsItsLastPhase(t *testing.T) {
 		t.Fatalf("after the refused removal: %+v", got)
 	}
 }
+
+// A body named twice in invited_bodies is a 422 on that element, decided before
+// anything is stored, also when the two spellings differ only in case.
+func TestInvitedBodiesTwiceIsAFieldError(t *testing.T) {
+	env := newEnv(t)
+	srv := env.start()
+	editor := srv.client(t)
+	editor.login("doebeln-editor@demo.example")
+	path := draftStatute(t, editor, "Gehölzschutzsatzung Döbeln, Änderung")
+	body := editor.orgID("Zweckverband")
+	phase := func(bodies ...string) map[string]any {
+		return map[string]any{"kind": "participation", "audience": "invited", "start": "2099-07-01", "end": "2099-07-31",
+			"invited_bodies": bodies}
+	}
+	wantFieldProblem(t, editor.do("POST", path+"/phases", phase(body, body)), "phases[0].invited_bodies[1]=duplicate")
+	wantFieldProblem(t, editor.do("POST", path+"/phases", phase(body, strings.ToUpper(body))), "phases[0].invited_bodies[1]=duplicate")
+	res := editor.do("POST", path+"/phases", phase(body))
+	if res.Status != 201 {
+		t.Fatalf("invite once: %d %s", res.Status, res.Body)
+	}
+	ph := decodeProcedure(t, res).Phases[0].ID
+	wantFieldProblem(t, editor.do("PUT", path+"/phases/"+ph, phase(body, body)), "phases[0].invited_bodies[1]=duplicate")
+}
