@@ -159,8 +159,13 @@ func (in Input) validate() error {
 			v.Add("contact.email", "email")
 		}
 	}
-	if in.Slug != "" && (!slugPattern.MatchString(in.Slug) || len(in.Slug) > 80) {
+	switch {
+	case in.Slug == "":
+	case !slugPattern.MatchString(in.Slug) || len(in.Slug) > 80:
 		v.Add("slug", "procedure.slug_invalid")
+	case isUUID(in.Slug):
+		// GET /procedures/{id or slug} reads it as an ID and would never find it.
+		v.Add("slug", "procedure.slug_uuid")
 	}
 	if in.AGS != "" && !regexp.MustCompile(`^[0-9]{8}$`).MatchString(in.AGS) {
 		v.Add("ags", "organisation.ags_invalid")
@@ -251,7 +256,18 @@ func Slugify(title string, id uuid.UUID) string {
 	if base == "" {
 		return "verfahren-" + suffix
 	}
-	return base + "-" + suffix
+	// The six-character suffix keeps the slug from having a UUID's shape (it
+	// would be read as an ID); the guard keeps that true should the suffix change.
+	if s := base + "-" + suffix; !isUUID(s) {
+		return s
+	}
+	return "verfahren-" + base + "-" + suffix
+}
+
+// isUUID reports whether s would be read as a procedure's ID rather than its slug.
+func isUUID(s string) bool {
+	_, err := uuid.Parse(s)
+	return err == nil
 }
 
 // Status derives where the procedure stands at now: drafts are draft; then the

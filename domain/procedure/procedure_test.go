@@ -341,6 +341,10 @@ func TestInputRules(t *testing.T) {
 			in.Description = "## Ziele\n\n* Wohnen < 3 Geschosse\n* [Plan](https://example.org/plan.pdf)"
 		}, ""},
 		{"bad slug", func(in *Input) { in.Slug = "Haushalt 2027" }, "slug=procedure.slug_invalid"},
+		// /procedures/{id} reads a UUID as an ID, so such a slug could never be found.
+		{"slug that is a UUID", func(in *Input) { in.Slug = "01a207ab-c931-743c-abf1-b74570050ec4" }, "slug=procedure.slug_uuid"},
+		{"slug that is a UUID without hyphens", func(in *Input) { in.Slug = "01a207abc931743cabf1b74570050ec4" }, "slug=procedure.slug_uuid"},
+		{"slug that only looks a bit like a UUID", func(in *Input) { in.Slug = "01a207ab-c931-743c-abf1-b74570050ec4-2027" }, ""},
 		{"bad contact e-mail", func(in *Input) { in.Contact.Email = "stadt at x" }, "contact.email=email"},
 	}
 	for _, tt := range tests {
@@ -367,6 +371,19 @@ func TestSlugify(t *testing.T) {
 	for in, want := range tests {
 		if got := Slugify(in, id); got != want {
 			t.Errorf("Slugify(%q): got %q, want %q", in, got, want)
+		}
+	}
+	// A title made of a UUID's groups never yields a slug that reads as an ID.
+	for _, title := range []string{
+		id.String(), strings.ReplaceAll(id.String(), "-", ""), strings.ReplaceAll(id.String(), "-", " "),
+		id.String()[:30], strings.ReplaceAll(id.String(), "-", "")[:26], "01a207ab c931 743c abf1 b745",
+	} {
+		s := Slugify(title, id)
+		if _, err := uuid.Parse(s); err == nil {
+			t.Errorf("Slugify(%q) = %q, which parses as a UUID", title, s)
+		}
+		if !slugPattern.MatchString(s) {
+			t.Errorf("Slugify(%q) = %q, which is no valid slug", title, s)
 		}
 	}
 }

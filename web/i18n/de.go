@@ -108,6 +108,7 @@ var de = map[string]string{
 	"procedure.subtype_invalid":         "Diese Unterart passt nicht zur Verfahrensart.",
 	"procedure.html_not_allowed":        "HTML und Skripte sind nicht erlaubt; bitte nutzen Sie Markdown.",
 	"procedure.slug_invalid":            "Die Adresse darf nur Kleinbuchstaben, Ziffern und einzelne Bindestriche enthalten (höchstens 80 Zeichen).",
+	"procedure.slug_uuid":               "Die Adresse darf keine Kennung (UUID) sein, weil Verfahren auch unter ihrer Kennung aufgerufen werden. Bitte ergänzen Sie zum Beispiel ein Wort.",
 	"procedure.last_phase":              "Ein veröffentlichtes Verfahren braucht mindestens einen Beteiligungsschritt; der letzte lässt sich nicht entfernen, nur ändern.",
 	"procedure.no_phases":               "Vor der Veröffentlichung braucht das Verfahren mindestens einen Beteiligungsschritt.",
 	"procedure.reason_required":         "Bitte geben Sie eine Begründung an; sie wird dokumentiert.",

@@ -3,6 +3,8 @@ package main
 import (
 	"strings"
 	"testing"
+
+	"github.com/google/uuid"
 )
 
 // draftStatute creates a draft statute of Döbeln as its editor and returns its path.
@@ -91,4 +93,36 @@ func TestInvitedBodiesTwiceIsAFieldError(t *testing.T) {
 	}
 	ph := decodeProcedure(t, res).Phases[0].ID
 	wantFieldProblem(t, editor.do("PUT", path+"/phases/"+ph, phase(body, body)), "phases[0].invited_bodies[1]=duplicate")
+}
+
+// A slug that parses as a UUID would make the procedure unreadable by slug.
+func TestUUIDSlugIsRefused(t *testing.T) {
+	env := newEnv(t)
+	srv := env.start()
+	editor := srv.client(t)
+	editor.login("doebeln-editor@demo.example")
+	own := "/api/v1/organisations/" + editor.orgID("Döbeln") + "/procedures"
+	statute := map[string]any{"type": "statute", "subtype": "haushaltssatzung", "title": "Haushaltssatzung 2027", "summary": "Entwurf"}
+	with := func(slug string) map[string]any {
+		m := map[string]any{"slug": slug}
+		for k, v := range statute {
+			m[k] = v
+		}
+		return m
+	}
+	id := uuid.NewString()
+	for _, slug := range []string{id, strings.ReplaceAll(id, "-", "")} {
+		wantFieldProblem(t, editor.do("POST", own, with(slug)), "slug=procedure.slug_uuid")
+	}
+	// Nor on update of a draft.
+	res := editor.do("POST", own, statute)
+	if res.Status != 201 {
+		t.Fatalf("create: %d %s", res.Status, res.Body)
+	}
+	p := decodeProcedure(t, res)
+	wantFieldProblem(t, editor.do("PUT", "/api/v1/procedures/"+p.ID, with(id)), "slug=procedure.slug_uuid")
+	// The derived slug reads back.
+	if res := editor.do("GET", "/api/v1/procedures/"+p.Slug, nil); res.Status != 200 || decodeProcedure(t, res).ID != p.ID {
+		t.Fatalf("by derived slug %q: %d %s", p.Slug, res.Status, res.Body)
+	}
 }
