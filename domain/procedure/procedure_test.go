@@ -445,3 +445,82 @@ func TestPublishedProcedureKeepsAPhase(t *testing.T) {
 		})
 	}
 }
+
+// Field paths name a phase by its place in the schedule as the client read it
+// (the order of the start days), a new phase last, a changed one at its old place,
+// even when the change moves it elsewhere.
+func TestPhaseErrorsNameTheClientsIndex(t *testing.T) {
+	t.Parallel()
+	now := berlin("2026-05-01 09:00:00")
+	long := strings.Repeat("x", maxShort+1)
+	tests := []struct {
+		name   string
+		change func(first, second Phase) PhaseInput
+		want   string
+	}{
+		{"a new phase that would sort first", func(_, _ Phase) PhaseInput {
+			return phase(KindParticipation, AudiencePublic, "2026-06-10", "2026-06-01")
+		}, "phases[2].end=procedure.period_reversed"},
+		{"a new phase overlapping the first", func(_, _ Phase) PhaseInput {
+			return phase(KindParticipation, AudiencePublic, "2026-06-20", "2026-07-05")
+		}, "phases[2].start=procedure.phases_overlap"},
+		{"the second phase moved before the first", func(_, s Phase) PhaseInput {
+			s.Period = Period{Start: d("2026-06-10"), End: d("2026-06-01")}
+			return PhaseInput{Phase: s}
+		}, "phases[1].end=procedure.period_reversed"},
+		{"the first phase moved after the second", func(f, _ Phase) PhaseInput {
+			f.Period, f.Title = Period{Start: d("2026-10-01"), End: d("2026-10-31")}, long
+			return PhaseInput{Phase: f}
+		}, "phases[0].title=too_long"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			p, err := New(uuid.New(), uuid.New(), Input{Type: TypeStatute, Subtype: SubtypeHaushaltssatzung, Title: "Haushaltssatzung", Summary: "Entwurf"}, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			first, err := p.SetPhase(phase(KindParticipation, AudiencePublic, "2026-07-01", "2026-07-31"), uuid.Nil, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			second, err := p.SetPhase(phase(KindParticipation, AudiencePublic, "2026-09-01", "2026-09-30"), uuid.Nil, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = p.SetPhase(tt.change(first, second), uuid.Nil, now)
+			if got := fieldCodes(err); got != tt.want {
+				t.Fatalf("got %q, want %q", got, tt.want)
+			}
+			if p.Phases[0].ID != first.ID || p.Phases[1].ID != second.ID || len(p.Phases) != 2 {
+				t.Fatal("a refused change altered the schedule")
+			}
+		})
+	}
+	t.Run("the schedule stays in the order of the start days", func(t *testing.T) {
+		t.Parallel()
+		p, err := New(uuid.New(), uuid.New(), Input{Type: TypeStatute, Subtype: SubtypeHaushaltssatzung, Title: "Haushaltssatzung", Summary: "Entwurf"}, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, start := range []string{"2026-09-01", "2026-07-01", "2026-08-01", "2026-07-01"} {
+			aud := AudiencePublic
+			if i == 3 {
+				aud = AudienceInvited // the same start as a public phase
+			}
+			if _, err := p.SetPhase(phase(KindParticipation, aud, start, start), uuid.Nil, now); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var got []string
+		for _, ph := range p.Phases {
+			got = append(got, ph.Period.Start.String())
+		}
+		if want := "2026-07-01 2026-07-01 2026-08-01 2026-09-01"; strings.Join(got, " ") != want {
+			t.Fatalf("got %v, want %s", got, want)
+		}
+		if p.Phases[0].ID.String() > p.Phases[1].ID.String() {
+			t.Fatal("phases with the same start are not in the order of their IDs, as the store returns them")
+		}
+	})
+}

@@ -1,6 +1,7 @@
 package procedure
 
 import (
+	"bytes"
 	"fmt"
 	"slices"
 	"strings"
@@ -15,7 +16,7 @@ import (
 const maxPhases = 20
 
 // checkSchedule applies the rules every schedule must meet, and reports every
-// broken one with the phase it concerns.
+// broken one with the phase it concerns, named by its index in phases.
 func (p *Procedure) checkSchedule(phases []Phase) error {
 	var v domain.ValidationError
 	if len(phases) > maxPhases {
@@ -123,10 +124,13 @@ func (p *Procedure) SetPhase(in PhaseInput, by uuid.UUID, now time.Time) (Phase,
 			return Phase{}, err
 		}
 	}
-	sortPhases(next)
+	// Check before sorting: the field paths then count the phases as the client
+	// read them (the schedule as listed, a new phase last), not where the change
+	// would move them.
 	if err := p.checkSchedule(next); err != nil {
 		return Phase{}, err
 	}
+	sortPhases(next)
 	if change != nil {
 		change.By = by
 		p.PeriodChanges = append(p.PeriodChanges, *change)
@@ -209,8 +213,13 @@ func pastErr(i int, field string) error {
 	return &domain.ValidationError{Fields: []domain.FieldError{{Field: phaseField(i, field), Code: "procedure.past_period"}}}
 }
 
+// sortPhases puts phases in the order the store lists them, by first day and
+// then by ID, so that a client counts them the same way in every answer.
 func sortPhases(ps []Phase) {
-	slices.SortStableFunc(ps, func(a, b Phase) int {
-		return a.Period.Start.Start().Compare(b.Period.Start.Start())
+	slices.SortFunc(ps, func(a, b Phase) int {
+		if c := a.Period.Start.Start().Compare(b.Period.Start.Start()); c != 0 {
+			return c
+		}
+		return bytes.Compare(a.ID[:], b.ID[:])
 	})
 }

@@ -126,3 +126,27 @@ func TestUUIDSlugIsRefused(t *testing.T) {
 		t.Fatalf("by derived slug %q: %d %s", p.Slug, res.Status, res.Body)
 	}
 }
+
+// Field paths count phases as the client read them, with a new phase last, not
+// where sorting by start would put it.
+func TestPhaseErrorsCountPhasesAsTheClientDoes(t *testing.T) {
+	env := newEnv(t)
+	srv := env.start()
+	editor := srv.client(t)
+	editor.login("doebeln-editor@demo.example")
+	path := draftStatute(t, editor, "Gehölzschutzsatzung Döbeln")
+	var ids []string
+	for _, per := range [][2]string{{"2099-07-01", "2099-07-31"}, {"2099-09-01", "2099-09-30"}} {
+		res := editor.do("POST", path+"/phases", map[string]any{"kind": "participation", "audience": "public", "start": per[0], "end": per[1]})
+		if res.Status != 201 {
+			t.Fatalf("add phase: %d %s", res.Status, res.Body)
+		}
+		p := decodeProcedure(t, res)
+		ids = append(ids, p.Phases[len(p.Phases)-1].ID)
+	}
+	reversed := map[string]any{"kind": "participation", "audience": "public", "start": "2099-06-10", "end": "2099-06-01"}
+	wantFieldProblem(t, editor.do("POST", path+"/phases", reversed), "phases[2].end=procedure.period_reversed")
+	wantFieldProblem(t, editor.do("PUT", path+"/phases/"+ids[1], reversed), "phases[1].end=procedure.period_reversed")
+	overlapping := map[string]any{"kind": "participation", "audience": "public", "start": "2099-06-20", "end": "2099-07-05"}
+	wantFieldProblem(t, editor.do("POST", path+"/phases", overlapping), "phases[2].start=procedure.phases_overlap")
+}
