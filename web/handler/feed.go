@@ -3,6 +3,7 @@ package handler
 import (
 	"encoding/xml"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -59,7 +60,7 @@ const feedSize = 50
 
 // InstanceAtom lists the newest published procedures of the whole instance.
 func (h *Feeds) InstanceAtom(c *fiber.Ctx) error {
-	return h.atom(c, uuid.Nil, "/api/v1/procedures.atom")
+	return h.atom(c, uuid.Nil, "procedures", "/api/v1/procedures.atom")
 }
 
 // OrganisationAtom lists the newest published procedures of one organisation and
@@ -69,16 +70,31 @@ func (h *Feeds) OrganisationAtom(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return h.atom(c, id, "/api/v1/organisations/"+id.String()+"/procedures.atom")
+	return h.atom(c, id, "organisations/"+id.String()+"/procedures", "/api/v1/organisations/"+id.String()+"/procedures.atom")
 }
 
-func (h *Feeds) atom(c *fiber.Ctx, orgID uuid.UUID, self string) error {
+// feedID is the feed's permanent atom:id (RFC 4287 4.2.6): a name-based UUID
+// (version 5) of the host name in the instance's base URL and the feed's scope.
+// Readers recognise a feed by its id, so it must not change when the instance
+// moves to another port, from http to https, or to a new API version, and it
+// must be the same on every instance behind a load balancer. A tag URI would
+// also need a date on which the instance owned its host name, which no
+// constant in the code can know for every state that runs it.
+func (h *Feeds) feedID(scope string) string {
+	host := strings.TrimSuffix(strings.ToLower(h.BaseURL.Hostname()), ".")
+	instance := uuid.NewSHA1(uuid.NameSpaceDNS, []byte(host))
+	return "urn:uuid:" + uuid.NewSHA1(instance, []byte(scope)).String()
+}
+
+// atom renders the feed of orgID (uuid.Nil: the whole instance); scope names it
+// for its id, self is its path.
+func (h *Feeds) atom(c *fiber.Ctx, orgID uuid.UUID, scope, self string) error {
 	page, err := h.Procedures.Service.Search(c.UserContext(), procedure.Filter{OrganisationID: orgID, Sort: procedure.SortNewest, Limit: feedSize})
 	if err != nil {
 		return err
 	}
 	feed := atomFeed{
-		ID:      "tag:" + h.BaseURL.Host + ",2026:" + self,
+		ID:      h.feedID(scope),
 		Title:   h.Title + ": neue Beteiligungsverfahren",
 		Updated: time.Unix(0, 0).UTC().Format(time.RFC3339),
 		Links:   []atomLink{{Rel: "self", Type: "application/atom+xml", Href: h.abs(self)}},
@@ -89,6 +105,8 @@ func (h *Feeds) atom(c *fiber.Ctx, orgID uuid.UUID, self string) error {
 			feed.Updated = p.PublishedAt.UTC().Format(time.RFC3339)
 		}
 		feed.Entries = append(feed.Entries, atomEntry{
+			// The procedure's own ID: the same entry in every feed and on every
+			// instance, whatever its slug or the instance's address.
 			ID:        "urn:uuid:" + p.ID.String(),
 			Title:     p.Title,
 			Updated:   p.UpdatedAt.UTC().Format(time.RFC3339),

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"encoding/xml"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -149,4 +151,70 @@ func TestPhaseErrorsCountPhasesAsTheClientDoes(t *testing.T) {
 	wantFieldProblem(t, editor.do("PUT", path+"/phases/"+ids[1], reversed), "phases[1].end=procedure.period_reversed")
 	overlapping := map[string]any{"kind": "participation", "audience": "public", "start": "2099-06-20", "end": "2099-07-05"}
 	wantFieldProblem(t, editor.do("POST", path+"/phases", overlapping), "phases[2].start=procedure.phases_overlap")
+}
+
+// Atom ids stay the same whatever port, scheme or instance serves the feed; they
+// name the feed by the host of the base URL and entries by the procedure's ID.
+func TestAtomIDsAreStable(t *testing.T) {
+	env := newEnv(t)
+	base := func(raw string) func(*config) {
+		return func(c *config) {
+			u, err := url.Parse(raw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.BaseURL = u
+		}
+	}
+	a := env.start(base("http://beteiligung.example:8080"))
+	b := env.start(base("https://Beteiligung.example:8443"))
+	other := env.start(base("https://beteiligung.other.example"))
+	editor := a.client(t)
+	editor.login("doebeln-editor@demo.example")
+	doebeln := editor.orgID("Döbeln")
+	path := draftStatute(t, editor, "Haushaltssatzung 2027")
+	if res := editor.do("POST", path+"/phases", map[string]any{"kind": "participation", "audience": "public",
+		"start": "2099-07-01", "end": "2099-07-31"}); res.Status != 201 {
+		t.Fatalf("add phase: %d %s", res.Status, res.Body)
+	}
+	if res := editor.do("POST", path+"/publish", nil); res.Status != 200 {
+		t.Fatalf("publish: %d %s", res.Status, res.Body)
+	}
+	procID := strings.TrimPrefix(path, "/api/v1/procedures/")
+
+	type feed struct {
+		ID      string `xml:"id"`
+		Entries []struct {
+			ID string `xml:"id"`
+		} `xml:"entry"`
+	}
+	read := func(s *testServer, path string) feed {
+		t.Helper()
+		res := s.client(t).do("GET", path, nil)
+		var f feed
+		if err := xml.Unmarshal(res.Body, &f); err != nil || res.Status != 200 {
+			t.Fatalf("%s: %d %v", path, res.Status, err)
+		}
+		if !strings.HasPrefix(f.ID, "urn:uuid:") || uuid.Validate(strings.TrimPrefix(f.ID, "urn:uuid:")) != nil {
+			t.Fatalf("%s: feed id %q is no UUID URN", path, f.ID)
+		}
+		if len(f.Entries) != 1 || f.Entries[0].ID != "urn:uuid:"+procID {
+			t.Fatalf("%s: entries %+v, want one with urn:uuid:%s", path, f.Entries, procID)
+		}
+		return f
+	}
+	instance, org := "/api/v1/procedures.atom", "/api/v1/organisations/"+doebeln+"/procedures.atom"
+	ia, oa := read(a, instance), read(a, org)
+	if ib := read(b, instance); ib.ID != ia.ID {
+		t.Errorf("instance feed id differs by port or scheme: %s and %s", ia.ID, ib.ID)
+	}
+	if ob := read(b, org); ob.ID != oa.ID {
+		t.Errorf("organisation feed id differs by port or scheme: %s and %s", oa.ID, ob.ID)
+	}
+	if ia.ID == oa.ID {
+		t.Errorf("instance and organisation feed share the id %s", ia.ID)
+	}
+	if io := read(other, instance); io.ID == ia.ID {
+		t.Errorf("two instances share the feed id %s", ia.ID)
+	}
 }
