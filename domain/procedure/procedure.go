@@ -238,6 +238,9 @@ func Slugify(title string, id uuid.UUID) string {
 	var b strings.Builder
 	dash := false
 	for _, c := range s {
+		if b.Len() >= 60 {
+			break // room for the suffix within the 80 characters a slug may have
+		}
 		switch {
 		case c >= 'a' && c <= 'z' || c >= '0' && c <= '9':
 			b.WriteRune(c)
@@ -245,9 +248,6 @@ func Slugify(title string, id uuid.UUID) string {
 		case !dash && b.Len() > 0:
 			b.WriteByte('-')
 			dash = true
-		}
-		if b.Len() >= 60 {
-			break
 		}
 	}
 	base := strings.Trim(b.String(), "-")

@@ -373,6 +373,12 @@ func TestSlugify(t *testing.T) {
 			t.Errorf("Slugify(%q): got %q, want %q", in, got, want)
 		}
 	}
+	// A long title is cut so that the slug stays within the 80 characters the
+	// rules (and the URL) allow.
+	long := Slugify(strings.Repeat("Gehölzschutzsatzung ", 20), id)
+	if len(long) > 80 || !slugPattern.MatchString(long) || !strings.HasSuffix(long, "-050ec4") {
+		t.Errorf("Slugify(long title) = %q (%d characters)", long, len(long))
+	}
 	// A title made of a UUID's groups never yields a slug that reads as an ID.
 	for _, title := range []string{
 		id.String(), strings.ReplaceAll(id.String(), "-", ""), strings.ReplaceAll(id.String(), "-", " "),
