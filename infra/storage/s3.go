@@ -114,6 +114,24 @@ func (s *S3) Check(ctx context.Context) error {
 	return nil
 }
 
+// EnsureBucket creates the bucket if it does not exist, for development and
+// test servers; production buckets are made by their operators, with their
+// own policies.
+func (s *S3) EnsureBucket(ctx context.Context) error {
+	ok, err := s.client.BucketExists(ctx, s.bucket)
+	if err != nil {
+		return fmt.Errorf("s3 store: check bucket %s: %w", s.bucket, err)
+	}
+	if ok {
+		return nil
+	}
+	err = s.client.MakeBucket(ctx, s.bucket, minio.MakeBucketOptions{})
+	if code := minio.ToErrorResponse(err).Code; err != nil && code != "BucketAlreadyOwnedByYou" && code != "BucketAlreadyExists" {
+		return fmt.Errorf("s3 store: create bucket %s: %w", s.bucket, err)
+	}
+	return nil
+}
+
 // Put spools the content while hashing it, then uploads it with its digest
 // and content type.
 func (s *S3) Put(ctx context.Context, key string, r io.Reader, size int64, contentType string) (Object, error) {

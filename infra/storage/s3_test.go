@@ -33,16 +33,8 @@ func testS3(t *testing.T) (*S3, string) {
 	if !ok {
 		t.Fatalf("PORTAL_TEST_S3_URL is not an s3:// URL")
 	}
-	ctx := context.Background()
-	exists, err := s3.client.BucketExists(ctx, s3.bucket)
-	if err != nil {
+	if err := s3.EnsureBucket(context.Background()); err != nil {
 		t.Fatalf("S3 server of PORTAL_TEST_S3_URL: %v", err)
-	}
-	if !exists {
-		err := s3.client.MakeBucket(ctx, s3.bucket, minio.MakeBucketOptions{})
-		if code := minio.ToErrorResponse(err).Code; err != nil && code != "BucketAlreadyOwnedByYou" && code != "BucketAlreadyExists" {
-			t.Fatalf("create bucket %s: %v", s3.bucket, err)
-		}
 	}
 	prefix := randomPrefix(t)
 	t.Cleanup(func() {

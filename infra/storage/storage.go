@@ -14,25 +14,21 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"hash"
 	"io"
+
+	"beteiligungsportal/domain/file"
 )
 
-// Sentinel errors. Callers map them with errors.Is; the returned errors wrap
-// them with the operation and key.
+// Sentinel errors, shared with the file port so that callers outside infra
+// can test them with errors.Is; the returned errors wrap them with the
+// operation and key.
 var (
-	// ErrInvalidKey means the key does not satisfy ValidateKey.
-	ErrInvalidKey = errors.New("invalid storage key")
-	// ErrNotFound means no object exists under the key.
-	ErrNotFound = errors.New("object not found")
-	// ErrInvalidRange means a requested byte range lies outside the object
-	// (an HTTP handler answers 416 Range Not Satisfiable).
-	ErrInvalidRange = errors.New("byte range not satisfiable")
-	// ErrSizeMismatch means Put was given a size that the reader did not
-	// deliver exactly.
-	ErrSizeMismatch = errors.New("object size does not match the declared size")
+	ErrInvalidKey   = file.ErrInvalidKey
+	ErrNotFound     = file.ErrNotFound
+	ErrInvalidRange = file.ErrInvalidRange
+	ErrSizeMismatch = file.ErrSizeMismatch
 )
 
 // DefaultContentType is stored when Put is called without a content type.
@@ -42,33 +38,17 @@ const DefaultContentType = "application/octet-stream"
 // parameters are far shorter.
 const maxContentTypeLen = 200
 
-// Object describes a stored object.
-type Object struct {
-	// Key is the object's key.
-	Key string
-	// Size is the length of the content in bytes.
-	Size int64
-	// SHA256 is the lower-case hex SHA-256 digest of the content. It is
-	// empty only for S3 objects written by other tools than this package.
-	SHA256 string
-	// ContentType is the media type given to Put.
-	ContentType string
-}
+// Object describes a stored object (see file.Object).
+type Object = file.Object
 
 // Reader reads the content of an object opened with Store.Open. Besides
 // sequential reads it supports Seek and ReadAt without reading the skipped
-// bytes, so it can be handed to http.ServeContent, which answers Range
-// requests by seeking. A handler that serves one known range can instead use
-// Store.OpenRange, which fetches exactly that range. A Reader is not safe for
-// concurrent use, except that ReadAt may be called concurrently.
-type Reader interface {
-	io.Reader
-	io.ReaderAt
-	io.Seeker
-	io.Closer
-}
+// bytes. A Reader is not safe for concurrent use, except that ReadAt may be
+// called concurrently.
+type Reader = file.Reader
 
 // Store keeps objects by key. Implementations are safe for concurrent use.
+// It satisfies file.Store and adds ranged reads.
 type Store interface {
 	// Put stores the content read from r under key, replacing an existing
 	// object atomically, and returns its description with the SHA-256 digest
