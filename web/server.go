@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"log/slog"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -33,7 +34,8 @@ import (
 type Config struct {
 	BaseURL        *url.URL
 	TrustedProxies []string
-	BodyLimit      int
+	BodyLimit      int // bytes of any request but uploads
+	UploadLimit    int // bytes of an upload request (a file and its form fields)
 	RequestTimeout time.Duration
 	SessionTTL     time.Duration
 	RateLimitAPI   int // per minute and client IP
@@ -61,10 +63,12 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 	}
 	secure := cfg.BaseURL.Scheme == "https"
 	app := fiber.New(fiber.Config{
-		AppName:               "beteiligungsportal",
-		ErrorHandler:          problem.Handler(d.Log, middleware.RequestID),
-		BodyLimit:             cfg.BodyLimit,
-		ReadTimeout:           30 * time.Second,
+		AppName:      "beteiligungsportal",
+		ErrorHandler: problem.Handler(d.Log, middleware.RequestID),
+		BodyLimit:    max(cfg.BodyLimit, cfg.UploadLimit),
+		// Long enough to receive a large plan over a slow line; slow clients
+		// hold a connection, not a worker.
+		ReadTimeout:           5 * time.Minute,
 		WriteTimeout:          60 * time.Second,
 		IdleTimeout:           120 * time.Second,
 		DisableStartupMessage: true,
@@ -81,6 +85,7 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 	metrics := middleware.NewMetrics(d.Registry)
 	app.Use(middleware.RequestContext(cfg.RequestTimeout))
 	app.Use(middleware.Observe(d.Log, metrics))
+	app.Use(middleware.BodyLimit(cfg.BodyLimit, isUpload))
 	app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {
 		d.Log.Error("panic", slog.String("request_id", middleware.RequestID(c)), slog.Any("panic", e))
 	}}))
@@ -210,7 +215,24 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 	api.Post("/procedures/:id/close", procs.Close)
 	api.Post("/procedures/:id/conclude", procs.Conclude)
 	api.Post("/procedures/:id/archive", procs.Archive)
+	api.Get("/procedures/:id/documents", procs.ListDocuments)
+	api.Post("/procedures/:id/documents", procs.AddDocument)
+	api.Put("/procedures/:id/documents/order", procs.ReorderDocuments)
+	api.Delete("/procedures/:id/documents/:doc", procs.DeleteDocument)
+	api.Post("/procedures/:id/documents/:doc/versions", procs.ReplaceDocument)
+	api.Get("/procedures/:id/documents/:doc/file", procs.DownloadDocument)
 	return app, nil
+}
+
+// isUpload tells the routes that take files, which may be larger than other
+// requests: new documents and new versions of documents.
+func isUpload(c *fiber.Ctx) bool {
+	if c.Method() != fiber.MethodPost {
+		return false
+	}
+	p := c.Path()
+	return strings.HasPrefix(p, "/api/v1/procedures/") &&
+		(strings.HasSuffix(p, "/documents") || strings.HasSuffix(p, "/versions"))
 }
 
 // noStore keeps API answers out of shared caches unless a handler says otherwise;

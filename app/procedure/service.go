@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/google/uuid"
@@ -14,6 +15,7 @@ import (
 	"beteiligungsportal/app/audit"
 	"beteiligungsportal/domain"
 	"beteiligungsportal/domain/account"
+	"beteiligungsportal/domain/file"
 	"beteiligungsportal/domain/geo"
 	org "beteiligungsportal/domain/organisation"
 	"beteiligungsportal/domain/procedure"
@@ -41,6 +43,7 @@ type Organisations interface {
 // Repos are the stores a use case works with inside one transaction.
 type Repos struct {
 	Procedures    Store
+	Documents     DocumentStore
 	Organisations Organisations
 	Audit         audit.Writer
 }
@@ -62,12 +65,18 @@ const MaxPage = 100
 
 // Service implements the procedure use cases.
 type Service struct {
-	tx  TxRunner
-	now func() time.Time
+	tx     TxRunner
+	files  file.Store
+	limits procedure.DocumentLimits
+	log    *slog.Logger
+	now    func() time.Time
 }
 
-// NewService returns a Service; now is the clock that derives statuses.
-func NewService(tx TxRunner, now func() time.Time) *Service { return &Service{tx: tx, now: now} }
+// NewService returns a Service that keeps document bytes in files within
+// limits; now is the clock that derives statuses.
+func NewService(tx TxRunner, files file.Store, limits procedure.DocumentLimits, log *slog.Logger, now func() time.Time) *Service {
+	return &Service{tx: tx, files: files, limits: limits, log: log, now: now}
+}
 
 // Now returns the service's clock reading, for deriving statuses in views.
 func (s *Service) Now() time.Time { return s.now() }
@@ -228,11 +237,24 @@ func (s *Service) Archive(ctx context.Context, p account.Principal, id uuid.UUID
 }
 
 // Delete removes a draft.
+// Its documents' bytes are removed once the deletion is committed.
 func (s *Service) Delete(ctx context.Context, p account.Principal, id uuid.UUID) error {
-	_, err := s.change(ctx, p, id, "procedure.delete", func(_ context.Context, _ Repos, pr *procedure.Procedure, _ time.Time) (map[string]any, error) {
-		return map[string]any{"title": pr.Title}, pr.CanDelete()
+	var docs []procedure.Document
+	_, err := s.change(ctx, p, id, "procedure.delete", func(ctx context.Context, r Repos, pr *procedure.Procedure, _ time.Time) (map[string]any, error) {
+		if err := pr.CanDelete(); err != nil {
+			return nil, err
+		}
+		var err error
+		docs, err = r.Documents.List(ctx, pr.ID)
+		return map[string]any{"title": pr.Title, "documents": len(docs)}, err
 	})
-	return err
+	if err != nil {
+		return err
+	}
+	for _, d := range docs {
+		s.removeFile(ctx, d.StorageKey)
+	}
+	return nil
 }
 
 // Get returns a procedure by ID or slug. Drafts are visible only to staff of the

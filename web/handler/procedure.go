@@ -136,6 +136,14 @@ type procedureResponse struct {
 	CreatedAt      time.Time              `json:"created_at"`
 	UpdatedAt      time.Time              `json:"updated_at"`
 	Version        int                    `json:"version"`
+	// Detail views only: documents (current ones in order, then superseded
+	// versions) and counts.
+	Documents *[]documentResponse `json:"documents,omitempty"`
+	Counts    *procedureCounts    `json:"counts,omitempty"`
+}
+
+type procedureCounts struct {
+	Documents int `json:"documents"` // current documents
 }
 
 func optDate(d procedure.Date) *string {
@@ -373,10 +381,22 @@ func (h *Procedures) Get(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if pr.IsDraft() {
-		return c.JSON(procedureFrom(pr, h.Service.Now(), true))
+	docs, err := h.Service.Documents(c.UserContext(), pr)
+	if err != nil {
+		return err
 	}
-	return publicJSON(c, procedureFrom(pr, h.Service.Now(), true))
+	out := procedureFrom(pr, h.Service.Now(), true)
+	list := documentsFrom(docs)
+	out.Documents, out.Counts = &list, &procedureCounts{}
+	for _, d := range docs {
+		if d.Current() {
+			out.Counts.Documents++
+		}
+	}
+	if pr.IsDraft() {
+		return c.JSON(out)
+	}
+	return publicJSON(c, out)
 }
 
 // Search serves the public catalogue.

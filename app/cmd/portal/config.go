@@ -28,6 +28,9 @@ type config struct {
 	RedisPrefix     string
 	DBMaxConns      int
 	LogLevel        slog.Level
+	FileStore       string // file:DIR or s3://…, see infra/storage.Parse
+	DocumentMaxSize int    // bytes per procedure document
+	DocumentsMax    int    // bytes of documents per procedure, old versions included
 }
 
 // envVar documents one variable; the README's table is the same list.
@@ -90,6 +93,15 @@ var envVars = []envVar{
 	{"PORTAL_RATE_LIMIT_LOGIN", "5", intVar(func(c *config) *int { return &c.RateLimitLogin })},
 	{"PORTAL_REDIS_PREFIX", "portal:v1:", func(c *config, v string) error { c.RedisPrefix = v; return nil }},
 	{"PORTAL_DB_MAX_CONNS", "20", intVar(func(c *config) *int { return &c.DBMaxConns })},
+	{"PORTAL_FILE_STORE", "file:.data/files", func(c *config, v string) error {
+		if !strings.HasPrefix(v, "file:") && !strings.HasPrefix(v, "s3://") {
+			return fmt.Errorf("must be file:DIRECTORY or s3://KEY:SECRET@HOST/BUCKET")
+		}
+		c.FileStore = v
+		return nil
+	}},
+	{"PORTAL_DOCUMENT_MAX_SIZE", "50MiB", sizeVar(func(c *config) *int { return &c.DocumentMaxSize })},
+	{"PORTAL_PROCEDURE_DOCUMENTS_MAX", "1GiB", sizeVar(func(c *config) *int { return &c.DocumentsMax })},
 	{"PORTAL_LOG_LEVEL", "info", func(c *config, v string) error {
 		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
 			return fmt.Errorf("must be debug, info, warn or error, got %q", v)
@@ -161,6 +173,17 @@ func intVar(field func(*config) *int) func(*config, string) error {
 	}
 }
 
+func sizeVar(field func(*config) *int) func(*config, string) error {
+	return func(c *config, v string) error {
+		n, err := parseSize(v)
+		if err != nil || n < 1024 {
+			return fmt.Errorf("must be a size of at least 1KiB such as 50MiB, got %q", v)
+		}
+		*field(c) = n
+		return nil
+	}
+}
+
 // parseSize reads sizes such as 512, 64KiB, 10MiB, 10MB, 1GiB.
 func parseSize(v string) (int, error) {
 	units := []struct {
@@ -195,6 +218,9 @@ func (c config) logValue() slog.Value {
 		slog.Duration("session_ttl", c.SessionTTL),
 		slog.Int("rate_limit_api", c.RateLimitAPI),
 		slog.Int("rate_limit_login", c.RateLimitLogin),
+		slog.String("file_store", maskURL(c.FileStore)),
+		slog.Int("document_max_size", c.DocumentMaxSize),
+		slog.Int("procedure_documents_max", c.DocumentsMax),
 	)
 }
 

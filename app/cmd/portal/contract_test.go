@@ -292,6 +292,7 @@ func TestContract(t *testing.T) {
 
 	// Procedures, the catalogue, its map layer and feeds.
 	contractProcedures(k)
+	contractDocuments(k)
 
 	k.checkCoverage()
 }

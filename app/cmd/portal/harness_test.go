@@ -48,6 +48,8 @@ func newEnv(t testing.TB) *testEnv {
 			return prefix
 		case "PORTAL_ADDR":
 			return "127.0.0.1:0"
+		case "PORTAL_FILE_STORE":
+			return "file:" + t.TempDir()
 		}
 		return ""
 	}, needAll)

@@ -27,9 +27,11 @@ import (
 	appaudit "beteiligungsportal/app/audit"
 	apporg "beteiligungsportal/app/organisation"
 	appproc "beteiligungsportal/app/procedure"
+	"beteiligungsportal/domain/procedure"
 	"beteiligungsportal/infra/password"
 	"beteiligungsportal/infra/postgres"
 	"beteiligungsportal/infra/redis"
+	"beteiligungsportal/infra/storage"
 	"beteiligungsportal/migrations"
 	"beteiligungsportal/web"
 	"beteiligungsportal/web/handler"
@@ -187,14 +189,28 @@ type services struct {
 	organisations *apporg.Service
 	audit         *appaudit.Service
 	procedures    *appproc.Service
+	files         storage.Store
 }
+
+// maxDocuments bounds the files of one procedure, old versions included: a
+// large plan has a few dozen.
+const maxDocuments = 500
+
+// uploadOverhead is room for a multipart upload's headers and form fields
+// beside the file itself.
+const uploadOverhead = 64 << 10
 
 // systemClock is the clock of the use cases. PostgreSQL keeps microseconds;
 // truncating here makes a response right after a write show the same instant as
 // every later read.
 func systemClock() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
 
-func newServices(db *bun.DB, now func() time.Time) (services, error) {
+// newServices wires the use cases over db and the file store of cfg.
+func newServices(cfg config, db *bun.DB, log *slog.Logger, now func() time.Time) (services, error) {
+	files, err := storage.Parse(cfg.FileStore)
+	if err != nil {
+		return services{}, fmt.Errorf("PORTAL_FILE_STORE: %w", err)
+	}
 	orgRunner := postgres.NewRunner(db, func(idb bun.IDB) apporg.Repos {
 		return apporg.Repos{Organisations: postgres.NewOrganisations(idb), Audit: postgres.NewAudit(idb)}
 	})
@@ -202,17 +218,20 @@ func newServices(db *bun.DB, now func() time.Time) (services, error) {
 		return appaccount.Repos{Accounts: postgres.NewAccounts(idb), Organisations: postgres.NewOrganisations(idb), Audit: postgres.NewAudit(idb)}
 	})
 	procRunner := postgres.NewRunner(db, func(idb bun.IDB) appproc.Repos {
-		return appproc.Repos{Procedures: postgres.NewProcedures(idb), Organisations: postgres.NewOrganisations(idb), Audit: postgres.NewAudit(idb)}
+		return appproc.Repos{Procedures: postgres.NewProcedures(idb), Documents: postgres.NewDocuments(idb),
+			Organisations: postgres.NewOrganisations(idb), Audit: postgres.NewAudit(idb)}
 	})
 	accounts, err := appaccount.NewService(accRunner, password.New(password.Default), now)
 	if err != nil {
 		return services{}, err
 	}
+	limits := procedure.DocumentLimits{MaxFileSize: int64(cfg.DocumentMaxSize), MaxTotal: int64(cfg.DocumentsMax), MaxCount: maxDocuments}
 	return services{
+		files:         files,
 		accounts:      accounts,
 		organisations: apporg.NewService(orgRunner, now),
 		audit:         appaudit.NewService(postgres.NewAudit(db)),
-		procedures:    appproc.NewService(procRunner, now),
+		procedures:    appproc.NewService(procRunner, files, limits, log, now),
 	}, nil
 }
 
@@ -263,9 +282,16 @@ func serve(ctx context.Context, cfg config) error {
 
 // newApp wires the use cases and adapters into the HTTP app: the composition root.
 func newApp(cfg config, log *slog.Logger, db *bun.DB, rdb *goredis.Client, now func() time.Time) (*fiber.App, error) {
-	svc, err := newServices(db, now)
+	svc, err := newServices(cfg, db, log, now)
 	if err != nil {
 		return nil, err
+	}
+	checks := []handler.Check{
+		{Name: "postgres", Ping: func(ctx context.Context) error { return postgres.Ping(ctx, db) }},
+		{Name: "redis", Ping: func(ctx context.Context) error { return redis.Ping(ctx, rdb) }},
+	}
+	if s3, ok := svc.files.(*storage.S3); ok {
+		checks = append(checks, handler.Check{Name: "files", Ping: s3.Check})
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
@@ -273,17 +299,15 @@ func newApp(cfg config, log *slog.Logger, db *bun.DB, rdb *goredis.Client, now f
 	breaker := redis.NewBreaker(2 * time.Second)
 	return web.New(web.Config{
 		BaseURL: cfg.BaseURL, TrustedProxies: cfg.TrustedProxies, BodyLimit: cfg.BodyLimit,
+		UploadLimit:    cfg.DocumentMaxSize + uploadOverhead,
 		RequestTimeout: cfg.RequestTimeout, SessionTTL: cfg.SessionTTL,
 		RateLimitAPI: cfg.RateLimitAPI, RateLimitLogin: cfg.RateLimitLogin,
 	}, web.Deps{
 		Log: log, Accounts: svc.accounts, Organisations: svc.organisations, Audit: svc.audit, Procedures: svc.procedures,
 		Limiter:        redis.NewLimiter(rdb, breaker, cfg.RedisPrefix+"rl:"),
 		SessionStorage: redis.NewSessionStore(rdb, breaker, cfg.Secret, cfg.RedisPrefix+"sess:"),
-		Checks: []handler.Check{
-			{Name: "postgres", Ping: func(ctx context.Context) error { return postgres.Ping(ctx, db) }},
-			{Name: "redis", Ping: func(ctx context.Context) error { return redis.Ping(ctx, rdb) }},
-		},
-		Registry: reg,
+		Checks:         checks,
+		Registry:       reg,
 	})
 }
 
@@ -314,7 +338,7 @@ func createAdmin(ctx context.Context, cfg config, args []string, stdin io.Reader
 	if err := postgres.CheckSchema(ctx, db, migrations.Migrations); err != nil {
 		return err
 	}
-	svc, err := newServices(db, systemClock)
+	svc, err := newServices(cfg, db, slog.Default(), systemClock)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"encoding/xml"
 	"io"
@@ -109,6 +110,10 @@ func TestProcedureLifecycleThroughTheAPI(t *testing.T) {
 	}
 	path := "/api/v1/procedures/" + p.ID
 
+	// The plan drawing goes with it.
+	drawing := samplePDF("Bebauungsplan Nr. 42, Planzeichnung")
+	doc := decodeDocument(t, mustStatus(t, editor.upload(path+"/documents", "planzeichnung.pdf", drawing, "title", "Planzeichnung"), 201, "upload"))
+
 	// Drafts are invisible to the public and to other municipalities.
 	anon := srv.client(t)
 	wantProblem(t, anon.do("GET", path, nil), 404, "not_found")
@@ -147,6 +152,9 @@ func TestProcedureLifecycleThroughTheAPI(t *testing.T) {
 	wantProblem(t, grimma.do("POST", path+"/close", map[string]string{"reason": "Sabotage"}), 403, "forbidden")
 	if res := anon.do("GET", path, nil); res.Status != 200 {
 		t.Fatalf("public detail: %d", res.Status)
+	}
+	if res := anon.do("GET", doc.URL, nil); res.Status != 200 || !bytes.Equal(res.Body, drawing) || res.Header.Get("Content-Type") != "application/pdf" {
+		t.Fatalf("public download: %d %v", res.Status, res.Header)
 	}
 	if res := anon.do("GET", "/api/v1/procedures/"+p.Slug, nil); res.Status != 200 || decodeProcedure(t, res).ID != p.ID {
 		t.Fatalf("by slug: %d %s", res.Status, res.Body)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"text/tabwriter"
 
 	"github.com/google/uuid"
@@ -77,7 +78,7 @@ func seed(ctx context.Context, cfg config, out io.Writer, procedures bool) error
 	if err := postgres.CheckSchema(ctx, db, migrations.Migrations); err != nil {
 		return err
 	}
-	svc, err := newServices(db, systemClock)
+	svc, err := newServices(cfg, db, slog.Default(), systemClock)
 	if err != nil {
 		return err
 	}

@@ -153,6 +153,9 @@ func seedProcedures(ctx context.Context, svc services, orgs map[string]uuid.UUID
 				return created, fmt.Errorf("%s phase: %s", d.slug, describe(err))
 			}
 		}
+		if err := seedDocuments(ctx, svc, as, p, procedure.DocumentMaterial, demoMaterial(d)); err != nil {
+			return created, err
+		}
 		created++
 		if d.fate == "draft" {
 			continue
@@ -166,6 +169,9 @@ func seedProcedures(ctx context.Context, svc services, orgs map[string]uuid.UUID
 			_, ferr = svc.procedures.CloseEarly(ctx, as, p.ID, "Die Planung wird nach Hinweisen aus der frühzeitigen Beteiligung überarbeitet.")
 		case "conclude", "archive":
 			_, ferr = svc.procedures.Conclude(ctx, as, p.ID, "Der Stadtrat hat die Satzung beschlossen; sie ist mit der Bekanntmachung in Kraft getreten.")
+			if ferr == nil {
+				ferr = seedDocuments(ctx, svc, as, p, procedure.DocumentResult, demoResult(d))
+			}
 			if ferr == nil && d.fate == "archive" {
 				_, ferr = svc.procedures.Archive(ctx, as, p.ID)
 			}

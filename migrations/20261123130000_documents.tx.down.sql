@@ -1,0 +1,1 @@
+DROP TABLE IF EXISTS procedure_documents;

@@ -1,0 +1,20 @@
+package middleware
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"beteiligungsportal/web/problem"
+)
+
+// BodyLimit refuses bodies over limit bytes with 413, except on the routes
+// for which exempt is true. Fiber's own limit is one number for the whole
+// server; it is set to the larger upload limit, and this keeps every other
+// route at the smaller one.
+func BodyLimit(limit int, exempt func(*fiber.Ctx) bool) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if len(c.Request().Body()) > limit && !exempt(c) {
+			return problem.New(fiber.StatusRequestEntityTooLarge, "payload_too_large", "detail.payload_too_large")
+		}
+		return c.Next()
+	}
+}
