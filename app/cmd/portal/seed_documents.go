@@ -6,39 +6,54 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/go-pdf/fpdf"
+	"github.com/signintech/gopdf"
+	"golang.org/x/image/font/gofont/gobold"
+	"golang.org/x/image/font/gofont/goregular"
 
 	appproc "beteiligungsportal/app/procedure"
 	"beteiligungsportal/domain/account"
 	"beteiligungsportal/domain/procedure"
 )
 
-// demoPDF renders a one-page A4 PDF with a heading and paragraphs. The core
-// fonts speak Windows-1252, which covers German.
+// demoPDF renders a one-page A4 PDF with a heading and wrapped paragraphs,
+// in the Go fonts, which cover German.
 func demoPDF(title string, paragraphs []string) []byte {
-	pdf := fpdf.New("P", "mm", "A4", "")
-	tr := pdf.UnicodeTranslatorFromDescriptor("")
-	stamp := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) // same bytes on every run
-	pdf.SetCreationDate(stamp)
-	pdf.SetModificationDate(stamp)
-	pdf.SetTitle(title, true)
-	pdf.SetCreator("Beteiligungsportal (Demodaten)", true)
+	const left, width, bottom = 56.0, 483.0, 780.0 // points on A4 (595×842)
+	pdf := gopdf.GoPdf{}
+	pdf.Start(gopdf.Config{PageSize: *gopdf.PageSizeA4})
+	pdf.SetInfo(gopdf.PdfInfo{Title: title, Creator: "Beteiligungsportal (Demodaten)",
+		CreationDate: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)})
+	must := func(err error) {
+		if err != nil {
+			panic(err) // only fixed demo texts and the embedded fonts are used: an error is a bug
+		}
+	}
+	must(pdf.AddTTFFontData("regular", goregular.TTF))
+	must(pdf.AddTTFFontData("bold", gobold.TTF))
 	pdf.AddPage()
-	pdf.SetFont("Helvetica", "B", 16)
-	pdf.MultiCell(0, 8, tr(title), "", "L", false)
-	pdf.Ln(4)
-	pdf.SetFont("Helvetica", "", 11)
+	pdf.SetXY(left, 60)
+	write := func(font string, size, leading float64, text string) {
+		must(pdf.SetFont(font, "", size))
+		lines, err := pdf.SplitTextWithWordWrap(text, width)
+		must(err)
+		for _, line := range lines {
+			if pdf.GetY() > bottom {
+				return // one page is enough for a demo
+			}
+			pdf.SetX(left)
+			must(pdf.Cell(nil, line))
+			pdf.Br(leading)
+		}
+		pdf.Br(leading / 2)
+	}
+	write("bold", 16, 22, title)
 	for _, p := range paragraphs {
-		pdf.MultiCell(0, 6, tr(p), "", "L", false)
-		pdf.Ln(2)
+		write("regular", 11, 15, p)
 	}
-	pdf.SetFont("Helvetica", "I", 9)
-	pdf.MultiCell(0, 5, tr("Demonstrationsdokument ohne rechtliche Wirkung."), "", "L", false)
-	var buf bytes.Buffer
-	if err := pdf.Output(&buf); err != nil {
-		panic(err) // only fixed demo texts are rendered: an error is a bug
-	}
-	return buf.Bytes()
+	write("regular", 9, 12, "Demonstrationsdokument ohne rechtliche Wirkung.")
+	out, err := pdf.GetBytesPdfReturnErr()
+	must(err)
+	return out
 }
 
 type demoDocument struct {
