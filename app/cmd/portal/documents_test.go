@@ -73,7 +73,7 @@ func TestDocumentsThroughTheAPI(t *testing.T) {
 	clock := &fakeClock{}
 	clock.Set("2026-06-01 10:00:00")
 	env.clock = clock.Now
-	srv := env.start(func(c *config) { c.DocumentMaxSize = 64 << 10; c.DocumentsMax = 200 << 10 })
+	srv := env.start(func(c *config) { c.DocumentMaxSize = 256 << 10; c.DocumentsMax = 800 << 10 })
 	editor := srv.client(t)
 	editor.login("freiberg-editor@demo.example")
 	path := newDraftPlan(t, editor, "2026-06-15", "2026-06-30")
@@ -106,7 +106,7 @@ func TestDocumentsThroughTheAPI(t *testing.T) {
 		{"html disguised as pdf", "plan.pdf", []byte("<!DOCTYPE html><html><script>alert(1)</script></html>"), nil, 422, "validation", "document.type_not_allowed"},
 		{"executable", "setup.pdf", append([]byte("MZ\x90\x00\x03\x00\x00\x00"), make([]byte, 200)...), nil, 422, "validation", "document.type_not_allowed"},
 		{"empty", "leer.pdf", nil, nil, 422, "validation", "document.empty"},
-		{"too large", "gross.pdf", append(samplePDF("x"), make([]byte, 64<<10)...), nil, 422, "validation", "document.too_large"},
+		{"too large", "gross.pdf", append(samplePDF("x"), make([]byte, 256<<10)...), nil, 422, "validation", "document.too_large"},
 		{"unknown kind", "plan.pdf", plan, []string{"kind", "anything"}, 422, "validation", ""},
 		{"result before evaluation", "ergebnis.pdf", plan, []string{"kind", "result"}, 409, "conflict", "document.result_too_early"},
 		{"no file", "", nil, nil, 422, "validation", ""},
@@ -241,7 +241,7 @@ func TestDocumentsThroughTheAPI(t *testing.T) {
 	}
 
 	// The procedure's total (old versions included) is bounded.
-	big := append(samplePDF("Anlage"), make([]byte, 60<<10)...)
+	big := append(samplePDF("Anlage"), make([]byte, 200<<10)...)
 	for i := 0; ; i++ {
 		res := editor.upload(path+"/documents", fmt.Sprintf("anlage-%d.pdf", i), big)
 		if res.Status == 201 {
