@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"math"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -56,6 +58,11 @@ func decodeCursor(s string, sort procedure.Sort) (cursor, error) {
 	if err != nil || json.Unmarshal(raw, &c) != nil || c.Sort != string(sort) || c.ID == uuid.Nil {
 		return cursor{}, ErrBadCursor
 	}
+	// A relevance cursor names a tier and a publication time (older ones carried
+	// a score: the order they belong to is gone).
+	if sort == procedure.SortRelevance && (c.Time.IsZero() || c.Rank != math.Trunc(c.Rank) || c.Rank < tierSpelled || c.Rank > tierTitle) {
+		return cursor{}, ErrBadCursor
+	}
 	return c, nil
 }
 
@@ -78,87 +85,70 @@ func searchTerms(q string) []string {
 // farFuture stands in for "no deadline" so that keyset paging can compare it.
 var farFuture = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 
+// walkBudget is how many rows a page query reads in sort order before it gives
+// up on that way. A page found within the budget is exact, because the walk
+// follows the sort order, and it is cheap when matches are common. When they
+// are rare, the filters' own indexes find all of them and only those are sorted.
+// So no query reads many more rows than a page plus the rare matches.
+var walkBudget = 1000
+
+// budgetFor scales the budget with big pages (the map layer asks for 1,000).
+func budgetFor(need int) int { return max(walkBudget, 10*need) }
+
+// Relevance tiers, best first: every word in the title, every word in the
+// full-text index, the rest (found only in the folded text, as parts of
+// compounds or in other spellings). Inside a tier the newest come first, so
+// each tier pages like the newest order.
+const (
+	tierTitle   = 2
+	tierText    = 1
+	tierSpelled = 0
+)
+
+// cond is one SQL condition on the procedures alias p, with its arguments.
+type cond struct {
+	expr string
+	args []any
+}
+
+func where(q *bun.SelectQuery, conds []cond) *bun.SelectQuery {
+	for _, c := range conds {
+		q = q.Where(c.expr, c.args...)
+	}
+	return q
+}
+
+// named lets an expression use ?now for the first argument.
+func named(expr string) string { return strings.ReplaceAll(expr, "?now", "?0") }
+
 // Search returns one page of published procedures matching f.
 func (s *Procedures) Search(ctx context.Context, f procedure.Filter) (procedure.Page, error) {
 	terms := searchTerms(f.Text)
 	if f.Sort == procedure.SortRelevance && len(terms) == 0 {
 		f.Sort = procedure.SortNewest // nothing to rank by; the cursor says so too
 	}
-	var cur cursor
+	var cur *cursor
 	if f.Cursor != "" {
-		var err error
-		if cur, err = decodeCursor(f.Cursor, f.Sort); err != nil {
+		c, err := decodeCursor(f.Cursor, f.Sort)
+		if err != nil {
 			return procedure.Page{}, err
 		}
+		cur = &c
 	}
 	now := f.Now.UTC()
-	named := func(expr string) string { return strings.ReplaceAll(expr, "?now", "?0") }
-	deadline := named("coalesce(" + deadlineExpr + ", '9999-01-01'::timestamptz)")
-
+	conds := filterConds(f, terms, now)
+	need := f.Limit + 1
 	var rows []procedureRow
-	// ?TableColumns keeps the model's columns when computed ones are added.
-	q := s.db.NewSelect().Model(&rows).ColumnExpr("?TableColumns").Where("p.published_at IS NOT NULL")
-	if len(f.Types) > 0 {
-		q = q.Where("p.type IN (?)", bun.In(f.Types))
-	}
-	if len(f.Statuses) == 1 && f.Statuses[0] == procedure.StatusOpen {
-		f.OpenNow, f.Statuses = true, nil
-	}
-	if len(f.Statuses) > 0 {
-		q = q.Where("("+named(statusExpr)+") IN (?1)", now, bun.In(f.Statuses))
-	}
-	if f.OpenNow {
-		q = q.Where(named(openExpr), now)
-	}
-	if f.OrganisationID != uuid.Nil {
-		q = q.Where(`p.organisation_id IN (
-			WITH RECURSIVE down(id, depth) AS (
-				SELECT id, 0 FROM organisations WHERE id = ?
-				UNION ALL
-				SELECT o.id, down.depth + 1 FROM organisations o JOIN down ON o.parent_id = down.id WHERE down.depth < 16)
-			SELECT id FROM down)`, f.OrganisationID)
-	}
-	if f.AGS != "" {
-		q = q.Where("p.ags LIKE ?", agsPrefix(f.AGS)+"%") // served by the pattern-ops index
-	}
-	if b := f.BBox; b != nil {
-		q = q.Where("p.min_lon IS NOT NULL AND p.min_lon <= ? AND p.max_lon >= ? AND p.min_lat <= ? AND p.max_lat >= ?",
-			b.MaxLon, b.MinLon, b.MaxLat, b.MinLat)
-	}
-	var tsq string
-	if len(terms) > 0 {
-		parts := make([]string, len(terms))
-		for i, t := range terms {
-			parts[i] = t + ":*" // prefix match: "bebauung" finds "Bebauungsplan"
-			// Each word must match the German full-text index (stemmed, prefix) or,
-			// for compounds and spellings it does not split, the unaccented text
-			// ("strasse" finds "Straße").
-			q = q.Where("(p.search @@ to_tsquery('german', ?) OR p.search_plain LIKE '%' || portal_fold(?) || '%')", t+":*", t)
-		}
-		tsq = strings.Join(parts, " & ")
-		q = q.ColumnExpr("ts_rank_cd(p.search, to_tsquery('german', ?)) + similarity(p.search_plain, portal_fold(?)) AS rank",
-			tsq, strings.Join(terms, " "))
-	}
-	rankExpr := "(ts_rank_cd(p.search, to_tsquery('german', ?)) + similarity(p.search_plain, portal_fold(?)))"
+	var err error
 	switch f.Sort {
 	case procedure.SortDeadline:
-		q = q.ColumnExpr(deadline+" AS deadline", now).OrderExpr(deadline+" ASC, p.id ASC", now)
-		if f.Cursor != "" {
-			q = q.Where("("+deadline+", p.id) > (?1, ?2)", now, cur.Time, cur.ID)
-		}
+		rows, err = s.byDeadline(ctx, conds, now, cur, need)
 	case procedure.SortRelevance:
-		q = q.OrderExpr(rankExpr+" DESC, p.id DESC", tsq, strings.Join(terms, " "))
-		if f.Cursor != "" {
-			q = q.Where("("+rankExpr+", p.id) < (?::float8, ?)", tsq, strings.Join(terms, " "), cur.Rank, cur.ID)
-		}
+		rows, err = s.byRelevance(ctx, conds, terms, cur, need)
 	default:
-		q = q.OrderExpr("p.published_at DESC, p.id DESC")
-		if f.Cursor != "" {
-			q = q.Where("(p.published_at, p.id) < (?, ?)", cur.Time, cur.ID)
-		}
+		rows, err = s.newest(ctx, conds, cur, need)
 	}
-	q = q.Limit(int64(f.Limit + 1))
-	if err := q.Scan(ctx); err != nil {
+	if err != nil {
 		return procedure.Page{}, err
 	}
 	var next string
@@ -173,7 +163,7 @@ func (s *Procedures) Search(ctx context.Context, f procedure.Filter) (procedure.
 				c.Time = farFuture
 			}
 		case procedure.SortRelevance:
-			c.Rank = last.Rank
+			c.Rank, c.Time = last.Rank, last.PublishedAt
 		default:
 			c.Time = last.PublishedAt
 		}
@@ -184,6 +174,227 @@ func (s *Procedures) Search(ctx context.Context, f procedure.Filter) (procedure.
 		return procedure.Page{}, err
 	}
 	return procedure.Page{Items: items, NextCursor: next}, nil
+}
+
+// filterConds turns the filter, apart from order and cursor, into conditions.
+func filterConds(f procedure.Filter, terms []string, now time.Time) []cond {
+	var conds []cond
+	if len(f.Types) > 0 {
+		conds = append(conds, cond{"p.type IN (?)", []any{bun.In(f.Types)}})
+	}
+	statuses, open := f.Statuses, f.OpenNow
+	if len(statuses) == 1 && statuses[0] == procedure.StatusOpen {
+		open, statuses = true, nil
+	}
+	if len(statuses) > 0 {
+		conds = append(conds, cond{"(" + named(statusExpr) + ") IN (?1)", []any{now, bun.In(statuses)}})
+	}
+	if open {
+		conds = append(conds, cond{named(openExpr), []any{now}})
+	}
+	if f.OrganisationID != uuid.Nil {
+		conds = append(conds, cond{`p.organisation_id IN (
+			WITH RECURSIVE down(id, depth) AS (
+				SELECT id, 0 FROM organisations WHERE id = ?
+				UNION ALL
+				SELECT o.id, down.depth + 1 FROM organisations o JOIN down ON o.parent_id = down.id WHERE down.depth < 16)
+			SELECT id FROM down)`, []any{f.OrganisationID}})
+	}
+	if f.AGS != "" {
+		conds = append(conds, cond{"p.ags LIKE ?", []any{agsPrefix(f.AGS) + "%"}}) // served by the pattern-ops index
+	}
+	if b := f.BBox; b != nil {
+		// The box overlap lets the GiST index find candidates (it tolerates
+		// 1e-6); the comparisons decide.
+		conds = append(conds, cond{`p.min_lon IS NOT NULL
+			AND box(point(p.min_lon, p.min_lat), point(p.max_lon, p.max_lat)) && box(point(?0, ?1), point(?2, ?3))
+			AND p.min_lon <= ?2 AND p.max_lon >= ?0 AND p.min_lat <= ?3 AND p.max_lat >= ?1`,
+			[]any{b.MinLon, b.MinLat, b.MaxLon, b.MaxLat}})
+	}
+	for _, t := range terms {
+		// Each word must match the German full-text index (stemmed, prefix:
+		// "bebauung" finds "Bebauungsplan") or, for compounds and spellings it
+		// does not split, the folded text ("strasse" finds "Straße").
+		conds = append(conds, cond{"(p.search @@ to_tsquery('german', ?) OR p.search_plain LIKE '%' || portal_fold(?) || '%')",
+			[]any{t + ":*", t}})
+	}
+	return conds
+}
+
+// byRelevance fills the page from the tiers in turn.
+func (s *Procedures) byRelevance(ctx context.Context, conds []cond, terms []string, cur *cursor, need int) ([]procedureRow, error) {
+	all, title := make([]string, len(terms)), make([]string, len(terms))
+	for i, t := range terms {
+		all[i], title[i] = t+":*", t+":*A"
+	}
+	tsq, tsqTitle := strings.Join(all, " & "), strings.Join(title, " & ")
+	tiers := []struct {
+		rank float64
+		c    cond
+	}{
+		{tierTitle, cond{"p.search @@ to_tsquery('german', ?)", []any{tsqTitle}}},
+		{tierText, cond{"p.search @@ to_tsquery('german', ?) AND NOT (p.search @@ to_tsquery('german', ?))", []any{tsq, tsqTitle}}},
+		{tierSpelled, cond{"NOT (p.search @@ to_tsquery('german', ?))", []any{tsq}}},
+	}
+	var rows []procedureRow
+	for _, t := range tiers {
+		after := cur
+		if cur != nil && t.rank > cur.Rank {
+			continue // the cursor is past this tier
+		}
+		if cur != nil && t.rank < cur.Rank {
+			after = nil // a later tier starts from its beginning
+		}
+		got, err := s.newest(ctx, append(slices.Clip(conds), t.c), after, need-len(rows))
+		if err != nil {
+			return nil, err
+		}
+		for i := range got {
+			got[i].Rank = t.rank
+		}
+		if rows = append(rows, got...); len(rows) == need {
+			break
+		}
+	}
+	return rows, nil
+}
+
+// newest returns up to need procedures matching conds, newest first, after the
+// cursor's position if there is one.
+func (s *Procedures) newest(ctx context.Context, conds []cond, after *cursor, need int) ([]procedureRow, error) {
+	published := func(cols string) *bun.SelectQuery {
+		q := s.db.NewSelect().TableExpr("procedures AS p").ColumnExpr(cols).Where("p.published_at IS NOT NULL")
+		if after != nil {
+			q = q.Where("(p.published_at, p.id) < (?, ?)", after.Time, after.ID)
+		}
+		return q
+	}
+	budget := budgetFor(need)
+	inOrder := func(cols string) *bun.SelectQuery {
+		return published(cols).OrderExpr("p.published_at DESC, p.id DESC").Limit(int64(budget))
+	}
+	var rows []procedureRow
+	// The filters stay outside the walk, so it reads at most budget entries of
+	// the published index.
+	walk := s.db.NewSelect().Model(&rows).ModelTableExpr("(?) AS p", inOrder("p.*")).ColumnExpr("?TableColumns")
+	if err := where(walk, conds).OrderExpr("p.published_at DESC, p.id DESC").Limit(int64(need)).Scan(ctx); err != nil {
+		return nil, err
+	}
+	if len(rows) == need || len(conds) == 0 {
+		return rows, nil
+	}
+	if done, err := s.walkedAll(ctx, inOrder("1"), budget); done || err != nil {
+		return rows, err
+	}
+	// Rare matches: all of them through the filters' indexes, then sorted.
+	matches := where(published("p.id, p.published_at"), conds)
+	top := s.db.NewSelect().TableExpr("m").ColumnExpr("m.id, m.published_at").
+		OrderExpr("m.published_at DESC, m.id DESC").Limit(int64(need))
+	rows = nil
+	err := s.db.NewSelect().WithQuery(bun.NewWithQuery("m", matches).Materialized()).
+		Model(&rows).ColumnExpr("?TableColumns").Join("JOIN (?) AS t ON t.id = p.id", top).
+		OrderExpr("t.published_at DESC, t.id DESC").Scan(ctx)
+	return rows, err
+}
+
+// byDeadline orders by the next deadline, soonest first, then the procedures
+// without one, each by id.
+func (s *Procedures) byDeadline(ctx context.Context, conds []cond, now time.Time, cur *cursor, need int) ([]procedureRow, error) {
+	budget := budgetFor(need)
+	var rows []procedureRow
+	if cur == nil || cur.Time.Before(farFuture) {
+		// Walk the phases' ends after now in order: a procedure comes at the end
+		// that is its next deadline; its other ends are skipped.
+		ends := func(cols string) *bun.SelectQuery {
+			q := s.db.NewSelect().TableExpr("procedure_phases AS ph").ColumnExpr(cols).Where("ph.ends_at > ?", now)
+			if cur != nil {
+				q = q.Where("(ph.ends_at, ph.procedure_id) > (?, ?)", cur.Time, cur.ID)
+			}
+			return q.OrderExpr("ph.ends_at, ph.procedure_id").Limit(int64(budget))
+		}
+		// LATERAL with LIMIT keeps the join a loop over the walk in its order,
+		// whatever the planner guesses about the filters.
+		walk := s.db.NewSelect().Model(&rows).
+			ModelTableExpr(`(?) AS w CROSS JOIN LATERAL
+				(SELECT * FROM procedures AS x WHERE x.id = w.procedure_id LIMIT 1) AS p`, ends("DISTINCT ph.ends_at, ph.procedure_id")).
+			ColumnExpr("?TableColumns").ColumnExpr("w.ends_at AS deadline").
+			Where("p.published_at IS NOT NULL").Where("w.ends_at = "+named(deadlineExpr), now)
+		if err := where(walk, conds).OrderExpr("w.ends_at, w.procedure_id").Limit(int64(need)).Scan(ctx); err != nil {
+			return nil, err
+		}
+		if len(rows) == need {
+			return rows, nil
+		}
+		done, err := s.walkedAll(ctx, ends("DISTINCT ph.ends_at, ph.procedure_id"), budget)
+		if err != nil {
+			return nil, err
+		}
+		if !done {
+			return s.byDeadlineSorted(ctx, conds, now, cur, need)
+		}
+		cur = nil // every deadline seen: on with those without one
+	}
+	rest, err := s.withoutDeadline(ctx, conds, now, cur, need-len(rows))
+	return append(rows, rest...), err
+}
+
+// withoutDeadline returns procedures without a next deadline by id, after the
+// cursor's id if there is one.
+func (s *Procedures) withoutDeadline(ctx context.Context, conds []cond, now time.Time, after *cursor, need int) ([]procedureRow, error) {
+	noDeadline := cond{"(" + named(deadlineExpr) + ") IS NULL", []any{now}}
+	published := func(cols string) *bun.SelectQuery {
+		q := s.db.NewSelect().TableExpr("procedures AS p").ColumnExpr(cols).Where("p.published_at IS NOT NULL")
+		if after != nil {
+			q = q.Where("p.id > ?", after.ID)
+		}
+		return q
+	}
+	budget := budgetFor(need)
+	inOrder := func(cols string) *bun.SelectQuery { return published(cols).OrderExpr("p.id").Limit(int64(budget)) }
+	var rows []procedureRow
+	walk := s.db.NewSelect().Model(&rows).ModelTableExpr("(?) AS p", inOrder("p.*")).ColumnExpr("?TableColumns").
+		Where(noDeadline.expr, noDeadline.args...)
+	if err := where(walk, conds).OrderExpr("p.id").Limit(int64(need)).Scan(ctx); err != nil {
+		return nil, err
+	}
+	if len(rows) == need {
+		return rows, nil
+	}
+	if done, err := s.walkedAll(ctx, inOrder("1"), budget); done || err != nil {
+		return rows, err
+	}
+	matches := where(published("p.id").Where(noDeadline.expr, noDeadline.args...), conds)
+	top := s.db.NewSelect().TableExpr("m").ColumnExpr("m.id").OrderExpr("m.id").Limit(int64(need))
+	rows = nil
+	err := s.db.NewSelect().WithQuery(bun.NewWithQuery("m", matches).Materialized()).
+		Model(&rows).ColumnExpr("?TableColumns").Join("JOIN (?) AS t ON t.id = p.id", top).
+		OrderExpr("p.id").Scan(ctx)
+	return rows, err
+}
+
+// byDeadlineSorted answers the deadline order when matches are rare among the
+// coming deadlines: all matches through the filters' indexes, then sorted.
+func (s *Procedures) byDeadlineSorted(ctx context.Context, conds []cond, now time.Time, cur *cursor, need int) ([]procedureRow, error) {
+	deadline := named("coalesce(" + deadlineExpr + ", '9999-01-01'::timestamptz)")
+	matches := where(s.db.NewSelect().TableExpr("procedures AS p").ColumnExpr("p.id, "+deadline+" AS d", now).
+		Where("p.published_at IS NOT NULL"), conds)
+	top := s.db.NewSelect().TableExpr("m").ColumnExpr("m.id, m.d")
+	if cur != nil {
+		top = top.Where("(m.d, m.id) > (?, ?)", cur.Time, cur.ID)
+	}
+	top = top.OrderExpr("m.d, m.id").Limit(int64(need))
+	var rows []procedureRow
+	err := s.db.NewSelect().WithQuery(bun.NewWithQuery("m", matches).Materialized()).
+		Model(&rows).ColumnExpr("?TableColumns").ColumnExpr("nullif(t.d, '9999-01-01'::timestamptz) AS deadline").
+		Join("JOIN (?) AS t ON t.id = p.id", top).OrderExpr("t.d, t.id").Scan(ctx)
+	return rows, err
+}
+
+// walkedAll tells whether a walk of budget rows in order reached the end.
+func (s *Procedures) walkedAll(ctx context.Context, walk *bun.SelectQuery, budget int) (bool, error) {
+	var n int
+	err := s.db.NewSelect().TableExpr("(?) AS w", walk).ColumnExpr("count(*)").Scan(ctx, &n)
+	return n < budget, err
 }
 
 // agsPrefix turns a key into the prefix of keys inside it: a state key matches
