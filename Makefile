@@ -1,11 +1,12 @@
 # Developer commands for Beteiligungsportal. `make` lists them.
 #
-# Local PostgreSQL and Redis are started on demand by infra/dev/services.sh
-# (profile "run" for make run and friends, profile "test" for tests, which
-# also gets an S3 server, versitygw, built from the version in tools/go.mod);
-# infra/dev/with-env.sh provides the environment. DATABASE_URL, REDIS_URL and
-# PORTAL_TEST_S3_URL set in the environment take precedence over the local
-# services.
+# Local PostgreSQL, Redis and the mail catcher Mailpit are started on demand
+# by infra/dev/services.sh (profile "run" for make run and friends, profile
+# "test" for tests, which also gets an S3 server, versitygw; both tools are
+# built from the versions in tools/go.mod); infra/dev/with-env.sh provides the
+# environment. DATABASE_URL, REDIS_URL, SMTP_URL (for tests together with
+# PORTAL_TEST_MAILPIT_URL) and PORTAL_TEST_S3_URL set in the environment take
+# precedence over the local services.
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
@@ -31,13 +32,14 @@ help: ## List the targets
 	@awk 'BEGIN { FS = ":.*## " } /^[a-z][a-z-]*:.*## / { printf "  %-16s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
 	@echo
 	@echo "variables: PKG (default ./...), TESTFLAGS, BENCH (default .), EMAIL, ARGS,"
-	@echo "           DATABASE_URL, REDIS_URL, PORTAL_TEST_S3_URL, PORTAL_SECRET,"
-	@echo "           PG_PORT, REDIS_PORT, S3_PORT"
+	@echo "           DATABASE_URL, REDIS_URL, SMTP_URL, PORTAL_TEST_MAILPIT_URL,"
+	@echo "           PORTAL_TEST_S3_URL, PORTAL_SECRET,"
+	@echo "           PG_PORT, REDIS_PORT, SMTP_PORT, MAILPIT_PORT, S3_PORT"
 
-run: build ## Start local services, migrate, seed demo data and serve on :8080
+run: build ## Start local services, migrate, seed demo data and serve on :8080 (mail: :58025)
 	$(WITH_RUN) sh -c '$(BIN) migrate && $(BIN) seed-demo && exec $(BIN) serve'
 
-test: ## Run the tests with -race against the local test services incl. S3 (PKG, TESTFLAGS)
+test: ## Run the tests with -race against the local test services incl. Mailpit and S3 (PKG, TESTFLAGS)
 	@$(if $(RACE),:,echo "warning: cgo is not available, running the tests without -race" >&2)
 	$(WITH_TEST) $(GO) test $(RACE) -count=1 $(TESTFLAGS) $(PKG)
 
@@ -74,11 +76,11 @@ create-admin: build ## Create an admin account: make create-admin EMAIL=name@exa
 	@if [ -z '$(EMAIL)' ]; then echo "usage: make create-admin EMAIL=name@example.org [ARGS=...]" >&2; exit 2; fi
 	$(WITH_RUN) $(BIN) create-admin --email '$(EMAIL)' $(ARGS)
 
-services-up: ## Start local PostgreSQL and Redis for both profiles (and S3 for tests)
+services-up: ## Start local PostgreSQL, Redis and Mailpit for both profiles (and S3 for tests)
 	infra/dev/services.sh up run
 	infra/dev/services.sh up test
 
-services-down: ## Stop local PostgreSQL, Redis and S3 of both profiles
+services-down: ## Stop local PostgreSQL, Redis, Mailpit and S3 of both profiles
 	infra/dev/services.sh down run
 	infra/dev/services.sh down test
 

@@ -1,30 +1,36 @@
 #!/usr/bin/env bash
-# Project-local PostgreSQL and Redis (and an S3 server for tests) for local
-# development and tests.
+# Project-local PostgreSQL, Redis and a mail catcher (and an S3 server for
+# tests) for local development and tests.
 #
 # Usage: infra/dev/services.sh COMMAND PROFILE
 #
 #   COMMAND  up      start the services of PROFILE (reuses running ones)
 #            down    stop the services of PROFILE
 #            status  show whether the services of PROFILE are running
-#            env     print DATABASE_URL=..., REDIS_URL=... (and PORTAL_TEST_S3_URL=...) lines
-#   PROFILE  run     PostgreSQL 127.0.0.1:55432 (db portal),      Redis 127.0.0.1:56379
+#            env     print DATABASE_URL=..., REDIS_URL=..., SMTP_URL=... (and
+#                    PORTAL_TEST_MAILPIT_URL=..., PORTAL_TEST_S3_URL=...) lines
+#   PROFILE  run     PostgreSQL 127.0.0.1:55432 (db portal),      Redis 127.0.0.1:56379,
+#                    Mailpit SMTP 127.0.0.1:51025, web UI/API 127.0.0.1:58025
 #            test    PostgreSQL 127.0.0.1:55433 (db portal_test), Redis 127.0.0.1:56380,
+#                    Mailpit SMTP 127.0.0.1:51026, API 127.0.0.1:58026,
 #                    S3 (versitygw) 127.0.0.1:59000 (bucket portal-test)
 #
-# The ports can be overridden with PG_PORT, REDIS_PORT and S3_PORT. Data and
-# logs live in .data/PROFILE/ at the repository root. When DATABASE_URL,
-# REDIS_URL and/or PORTAL_TEST_S3_URL are already set, "up" leaves the
-# corresponding service alone and "env" prints the preset value, so
-# `eval "$(infra/dev/services.sh env run)"` never overrides a URL given by the
-# caller.
+# The ports can be overridden with PG_PORT, REDIS_PORT, SMTP_PORT, MAILPIT_PORT
+# and S3_PORT. Data and logs live in .data/PROFILE/ at the repository root.
+# When DATABASE_URL, REDIS_URL, SMTP_URL and/or PORTAL_TEST_S3_URL are already
+# set, "up" leaves the corresponding service alone and "env" prints the preset
+# value, so `eval "$(infra/dev/services.sh env run)"` never overrides a URL
+# given by the caller. The tests read their mail back from Mailpit, so for the
+# test profile a preset SMTP_URL counts only together with
+# PORTAL_TEST_MAILPIT_URL.
 #
 # The servers are the system's binaries (Debian/Ubuntu packages postgresql,
 # postgresql-contrib and redis-server). When they are missing and the script
-# runs as root with apt-get available, it installs them. The S3 server of the
-# test profile, versitygw, is built with Go from the version pinned in
-# tools/go.mod into .data/bin/versitygw, again only when tools/go.mod or
-# tools/go.sum change.
+# runs as root with apt-get available, it installs them. The mail catcher
+# Mailpit and the S3 server of the test profile, versitygw, are built with Go
+# from the versions pinned in tools/go.mod into .data/bin/, again only when
+# tools/go.mod or tools/go.sum change. The test Mailpit refuses recipients
+# with "=" in the address (550), so tests can see a permanent refusal.
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
@@ -41,7 +47,7 @@ die() {
 }
 
 usage() {
-	sed -n '2,14s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
+	sed -n '2,17s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
 	exit 2
 }
 
@@ -53,11 +59,15 @@ case "$PROFILE" in
 run)
 	PG_PORT=${PG_PORT:-55432}
 	REDIS_PORT=${REDIS_PORT:-56379}
+	SMTP_PORT=${SMTP_PORT:-51025}
+	MAILPIT_PORT=${MAILPIT_PORT:-58025}
 	PG_DB=portal
 	;;
 test)
 	PG_PORT=${PG_PORT:-55433}
 	REDIS_PORT=${REDIS_PORT:-56380}
+	SMTP_PORT=${SMTP_PORT:-51026}
+	MAILPIT_PORT=${MAILPIT_PORT:-58026}
 	S3_PORT=${S3_PORT:-59000}
 	PG_DB=portal_test
 	;;
@@ -65,6 +75,8 @@ test)
 esac
 [[ "$PG_PORT" =~ ^[0-9]+$ ]] || die "PG_PORT must be a port number, got '$PG_PORT'"
 [[ "$REDIS_PORT" =~ ^[0-9]+$ ]] || die "REDIS_PORT must be a port number, got '$REDIS_PORT'"
+[[ "$SMTP_PORT" =~ ^[0-9]+$ ]] || die "SMTP_PORT must be a port number, got '$SMTP_PORT'"
+[[ "$MAILPIT_PORT" =~ ^[0-9]+$ ]] || die "MAILPIT_PORT must be a port number, got '$MAILPIT_PORT'"
 # Only the test profile runs an S3 server.
 HAS_S3=0
 if [ "$PROFILE" = test ]; then
@@ -86,10 +98,17 @@ S3_LOG="$DATA_DIR/s3.log"
 S3_ACCESS=portaltest
 S3_SECRET=portaltest-secret
 S3_BUCKET=portal-test
-VGW_BIN="$ROOT/.data/bin/versitygw"
-VGW_STAMP="$ROOT/.data/bin/versitygw.stamp"
 VGW_PKG=github.com/versity/versitygw/cmd/versitygw
+VGW_BIN="$ROOT/.data/bin/versitygw"
 VGW_BUILT=0
+# The mail catcher: SMTP for the portal, an HTTP API (and web UI) for people
+# and tests. Its messages live in an SQLite file in MAIL_DIR.
+MAIL_DIR="$DATA_DIR/mailpit"
+MAIL_PID="$DATA_DIR/mailpit.pid"
+MAIL_LOG="$DATA_DIR/mailpit.log"
+MAILPIT_PKG=github.com/axllent/mailpit
+MAILPIT_BIN="$ROOT/.data/bin/mailpit"
+MAILPIT_BUILT=0
 
 is_root() { [ "$(id -u)" -eq 0 ]; }
 
@@ -459,49 +478,82 @@ redis_down() {
 	die "Redis on 127.0.0.1:$REDIS_PORT did not stop within ${WAIT_SECONDS}s"
 }
 
-# ---------------------------------------------------------- S3 (versitygw) --
+# -------------------------------------------------------------- Go tools --
 
-# vgw_stamp: hash of the tool module files that pin the versitygw version.
-vgw_stamp() {
+# tools_files_hash: hash of the tool module files that pin the tools' versions.
+tools_files_hash() {
 	cat "$ROOT/tools/go.mod" "$ROOT/tools/go.sum" | sha256sum | cut -d' ' -f1
 }
 
-# vgw_build: builds .data/bin/versitygw unless the binary was built from the
-# current tools/go.mod and tools/go.sum. Sets VGW_BUILT=1 when it built. A
-# build takes minutes, so it has its own lock (fd 8) and runs before the
-# profile's lock is taken, whose waiters give up after 300s.
-vgw_build() {
-	VGW_BUILT=0
-	local want have=""
-	[ -f "$ROOT/tools/go.sum" ] || die "tools/go.sum is missing; it pins the versitygw version"
-	want=$(vgw_stamp)
-	[ -f "$VGW_STAMP" ] && have=$(<"$VGW_STAMP")
-	if [ -x "$VGW_BIN" ] && [ "$have" = "$want" ]; then
+# tool_modules_hash PKG: hash of what a tool is built from: the Go version and
+# every module (path and version) that its packages come from. A change of
+# tools/go.mod that leaves these alone (another tool added) needs no rebuild.
+tool_modules_hash() {
+	(
+		cd "$ROOT/tools" &&
+			{ go version && go list -deps -f '{{with .Module}}{{.Path}} {{.Version}}{{end}}' "$1"; } |
+			sort -u | sha256sum | cut -d' ' -f1
+	)
+}
+
+# tool_build NAME PKG WHAT: builds .data/bin/NAME from package PKG of the
+# tools module unless the binary was built from the same modules. Its stamp
+# file holds the hash of tools/go.mod and tools/go.sum (a quick check) and the
+# modules hash. Sets TOOL_BUILT=1 when it built. A build takes minutes, so it
+# has its own lock (fd 8) and runs before the profile's lock is taken, whose
+# waiters give up after 300s.
+tool_build() {
+	local name=$1 pkg=$2 what=$3
+	local bin="$ROOT/.data/bin/$name" stamp="$ROOT/.data/bin/$name.stamp"
+	local files have_files="" have_mods="" want_mods
+	TOOL_BUILT=0
+	[ -f "$ROOT/tools/go.sum" ] || die "tools/go.sum is missing; it pins the version of $name"
+	files=$(tools_files_hash)
+	[ -f "$stamp" ] && have_files=$(sed -n 1p "$stamp")
+	if [ -x "$bin" ] && [ "$have_files" = "$files" ]; then
 		return 0
 	fi
-	mkdir -p "$(dirname "$VGW_BIN")"
-	exec 8>"$VGW_BIN.lock"
+	mkdir -p "$(dirname "$bin")"
+	exec 8>"$bin.lock"
 	if command -v flock >/dev/null 2>&1; then
-		flock -w 1800 8 || die "timed out waiting for $(rel "$VGW_BIN.lock")"
+		flock -w 1800 8 || die "timed out waiting for $(rel "$bin.lock")"
 	fi
-	# Built by a concurrent run while this one waited?
-	have=""
-	[ -f "$VGW_STAMP" ] && have=$(<"$VGW_STAMP")
-	if [ -x "$VGW_BIN" ] && [ "$have" = "$want" ]; then
+	command -v go >/dev/null 2>&1 || die "go not found; it is needed to build $what $name"
+	# Built by a concurrent run while this one waited, or built from the same
+	# modules before tools/go.mod changed?
+	[ -f "$stamp" ] && have_files=$(sed -n 1p "$stamp") && have_mods=$(sed -n 2p "$stamp")
+	if [ -x "$bin" ] && [ "$have_files" = "$files" ]; then
 		exec 8>&-
 		return 0
 	fi
-	command -v go >/dev/null 2>&1 || die "go not found; it is needed to build the test S3 server versitygw"
-	log "building versitygw (the test S3 server) into $(rel "$VGW_BIN"); the first build takes a few minutes"
-	if ! (cd "$ROOT/tools" && go build -o "$VGW_BIN.tmp" "$VGW_PKG") >&2 8>&- 9>&-; then
-		rm -f "$VGW_BIN.tmp"
-		die "building versitygw failed (cd tools && go build $VGW_PKG)"
+	want_mods=$(tool_modules_hash "$pkg" 8>&- 9>&-) || die "cannot list the modules of $pkg (cd tools && go list -deps $pkg)"
+	if [ -x "$bin" ] && [ "$have_mods" = "$want_mods" ]; then
+		printf '%s\n%s\n' "$files" "$want_mods" >"$stamp"
+		exec 8>&-
+		return 0
 	fi
-	mv -f "$VGW_BIN.tmp" "$VGW_BIN"
-	printf '%s\n' "$want" >"$VGW_STAMP"
+	log "building $name ($what) into $(rel "$bin"); the first build takes a few minutes"
+	if ! (cd "$ROOT/tools" && go build -o "$bin.tmp" "$pkg") >&2 8>&- 9>&-; then
+		rm -f "$bin.tmp"
+		die "building $name failed (cd tools && go build $pkg)"
+	fi
+	mv -f "$bin.tmp" "$bin"
+	printf '%s\n%s\n' "$files" "$want_mods" >"$stamp"
 	exec 8>&-
-	VGW_BUILT=1
+	TOOL_BUILT=1
 }
+
+vgw_build() {
+	tool_build versitygw "$VGW_PKG" "the test S3 server"
+	VGW_BUILT=$TOOL_BUILT
+}
+
+mailpit_build() {
+	tool_build mailpit "$MAILPIT_PKG" "the mail catcher"
+	MAILPIT_BUILT=$TOOL_BUILT
+}
+
+# ---------------------------------------------------------- S3 (versitygw) --
 
 # s3_running: this profile's versitygw runs (the pid in s3.pid is alive and,
 # where /proc tells, is versitygw serving this profile's directory).
@@ -603,11 +655,130 @@ s3_down() {
 	fi
 }
 
+# ------------------------------------------------------- mail (Mailpit) --
+
+# mailpit_running: this profile's Mailpit runs (the pid in mailpit.pid is
+# alive and, where /proc tells, is Mailpit with this profile's database).
+mailpit_running() {
+	local pid
+	[ -s "$MAIL_PID" ] || return 1
+	pid=$(<"$MAIL_PID")
+	[[ "$pid" =~ ^[0-9]+$ ]] || return 1
+	kill -0 "$pid" 2>/dev/null || return 1
+	if [ -r "/proc/$pid/cmdline" ]; then
+		tr '\0' '\n' <"/proc/$pid/cmdline" | grep -qxF "$MAIL_DIR/mailpit.db" || return 1
+	fi
+}
+
+# mailpit_running_ports: "SMTP HTTP" ports the running Mailpit was started on.
+mailpit_running_ports() {
+	local pid
+	pid=$(<"$MAIL_PID")
+	if [ -r "/proc/$pid/cmdline" ]; then
+		tr '\0' '\n' <"/proc/$pid/cmdline" | sed -n 's/^127\.0\.0\.1:\([0-9]*\)$/\1/p' | head -n 2 | tr '\n' ' ' | sed 's/ $//'
+	fi
+}
+
+mailpit_start() {
+	mkdir -p "$MAIL_DIR"
+	chmod 700 "$MAIL_DIR"
+	log "starting Mailpit ($PROFILE): SMTP 127.0.0.1:$SMTP_PORT, web UI and API http://127.0.0.1:$MAILPIT_PORT"
+	: >>"$MAIL_LOG"
+	local extra=()
+	if [ "$PROFILE" = test ]; then
+		# A permanent refusal on demand: tests send to an address with "=".
+		extra=(--smtp-allowed-recipients '^[^=]*$')
+	fi
+	# setsid and the closed lock descriptors: see s3_start.
+	local launch=()
+	command -v setsid >/dev/null 2>&1 && launch=(setsid)
+	"${launch[@]}" "$MAILPIT_BIN" --smtp "127.0.0.1:$SMTP_PORT" --listen "127.0.0.1:$MAILPIT_PORT" \
+		--database "$MAIL_DIR/mailpit.db" --disable-version-check --smtp-disable-rdns "${extra[@]}" \
+		</dev/null >>"$MAIL_LOG" 2>&1 8>&- 9>&- &
+	echo $! >"$MAIL_PID"
+	local i
+	for ((i = 0; i < WAIT_SECONDS * 5; i++)); do
+		if ! mailpit_running; then
+			tail -n 20 "$MAIL_LOG" >&2 || true
+			rm -f "$MAIL_PID"
+			die "Mailpit exited at start, see $(rel "$MAIL_LOG")"
+		fi
+		if port_open "$SMTP_PORT" && port_open "$MAILPIT_PORT"; then
+			MAIL_STATE=started
+			return 0
+		fi
+		sleep 0.2
+	done
+	tail -n 20 "$MAIL_LOG" >&2 || true
+	die "Mailpit on 127.0.0.1:$SMTP_PORT/$MAILPIT_PORT did not accept connections within ${WAIT_SECONDS}s, see $(rel "$MAIL_LOG")"
+}
+
+mailpit_stop() {
+	local pid i
+	pid=$(<"$MAIL_PID")
+	log "stopping Mailpit ($PROFILE)"
+	kill "$pid" 2>/dev/null || true
+	for ((i = 0; i < WAIT_SECONDS * 5; i++)); do
+		if ! kill -0 "$pid" 2>/dev/null; then
+			rm -f "$MAIL_PID"
+			return 0
+		fi
+		sleep 0.2
+	done
+	die "Mailpit (pid $pid) did not stop within ${WAIT_SECONDS}s"
+}
+
+# mailpit_up: starts Mailpit; mailpit_build must have run.
+mailpit_up() {
+	if mailpit_running; then
+		local ports
+		ports=$(mailpit_running_ports)
+		if [ -n "$ports" ] && [ "$ports" != "$SMTP_PORT $MAILPIT_PORT" ]; then
+			die "Mailpit ($PROFILE) is already running on ports $ports, not on SMTP_PORT=$SMTP_PORT MAILPIT_PORT=$MAILPIT_PORT; run 'infra/dev/services.sh down $PROFILE' first"
+		fi
+		if [ "$MAILPIT_BUILT" = 0 ]; then
+			MAIL_STATE="already running"
+			return 0
+		fi
+		log "Mailpit was rebuilt; restarting it"
+		mailpit_stop
+	fi
+	rm -f "$MAIL_PID"
+	local p
+	for p in "$SMTP_PORT" "$MAILPIT_PORT"; do
+		if port_open "$p"; then
+			die "port $p is in use by another process (not this project's $PROFILE Mailpit); set SMTP_PORT and MAILPIT_PORT to free ports, e.g. SMTP_PORT=$((SMTP_PORT + 100)) MAILPIT_PORT=$((MAILPIT_PORT + 100))"
+		fi
+	done
+	mailpit_start
+}
+
+mailpit_down() {
+	if mailpit_running; then
+		mailpit_stop
+	else
+		rm -f "$MAIL_PID"
+		log "Mailpit ($PROFILE) is not running"
+	fi
+}
+
 # ---------------------------------------------------------------- commands --
 
 database_url() { printf 'postgres://%s@127.0.0.1:%s/%s?sslmode=disable' "$PG_USER" "$PG_PORT" "$PG_DB"; }
 redis_url() { printf 'redis://127.0.0.1:%s/0' "$REDIS_PORT"; }
 s3_url() { printf 's3://%s:%s@127.0.0.1:%s/%s?ssl=false' "$S3_ACCESS" "$S3_SECRET" "$S3_PORT" "$S3_BUCKET"; }
+smtp_url() { printf 'smtp://127.0.0.1:%s' "$SMTP_PORT"; }
+mailpit_url() { printf 'http://127.0.0.1:%s' "$MAILPIT_PORT"; }
+
+# mail_preset: the caller gave the mail server, so no Mailpit is started.
+# Tests read their mail back, so they also need the catcher's API URL.
+mail_preset() {
+	if [ "$PROFILE" = test ]; then
+		[ -n "${SMTP_URL:-}" ] && [ -n "${PORTAL_TEST_MAILPIT_URL:-}" ]
+	else
+		[ -n "${SMTP_URL:-}" ]
+	fi
+}
 
 # print_var NAME VALUE: NAME=VALUE, quoted only when VALUE needs it.
 print_var() {
@@ -631,23 +802,30 @@ lock() {
 }
 
 cmd_up() {
-	local need_pg=1 need_redis=1 need_s3=$HAS_S3
+	local need_pg=1 need_redis=1 need_s3=$HAS_S3 need_mail=1
 	[ -n "${DATABASE_URL:-}" ] && need_pg=0
 	[ -n "${REDIS_URL:-}" ] && need_redis=0
 	[ -n "${PORTAL_TEST_S3_URL:-}" ] && need_s3=0
-	if [ $need_pg = 0 ] && [ $need_redis = 0 ] && [ $need_s3 = 0 ]; then
+	mail_preset && need_mail=0
+	if [ $need_pg = 0 ] && [ $need_redis = 0 ] && [ $need_s3 = 0 ] && [ $need_mail = 0 ]; then
 		log "the service URLs are set; using them, not starting local services"
 		return 0
 	fi
 	[ $need_pg = 0 ] && log "DATABASE_URL is set; using it, not starting PostgreSQL"
 	[ $need_redis = 0 ] && log "REDIS_URL is set; using it, not starting Redis"
+	[ $need_mail = 0 ] && log "SMTP_URL is set; using it, not starting Mailpit"
+	if [ $need_mail = 1 ] && [ -n "${SMTP_URL:-}" ]; then
+		log "SMTP_URL is set but PORTAL_TEST_MAILPIT_URL is not: the tests send to the local Mailpit instead"
+	fi
 	[ $HAS_S3 = 1 ] && [ $need_s3 = 0 ] && log "PORTAL_TEST_S3_URL is set; using it, not starting versitygw"
 
+	[ $need_mail = 1 ] && mailpit_build
 	[ $need_s3 = 1 ] && vgw_build
 	lock
 	ensure_packages $need_pg $need_redis
 	[ $need_pg = 1 ] && pg_up
 	[ $need_redis = 1 ] && redis_up
+	[ $need_mail = 1 ] && mailpit_up
 	[ $need_s3 = 1 ] && s3_up
 
 	if [ $need_pg = 1 ]; then
@@ -656,11 +834,21 @@ cmd_up() {
 	if [ $need_redis = 1 ]; then
 		log "Redis ($PROFILE) $REDIS_STATE on 127.0.0.1:$REDIS_PORT, log $(rel "$REDIS_LOG")"
 	fi
+	if [ $need_mail = 1 ]; then
+		log "Mailpit ($PROFILE) $MAIL_STATE: SMTP 127.0.0.1:$SMTP_PORT, mail to read at $(mailpit_url), log $(rel "$MAIL_LOG")"
+	fi
 	if [ $need_s3 = 1 ]; then
 		log "versitygw (S3, $PROFILE) $S3_STATE on 127.0.0.1:$S3_PORT, data $(rel "$S3_DIR"), log $(rel "$S3_LOG")"
 	fi
 	log "DATABASE_URL=${DATABASE_URL:-$(database_url)}"
 	log "REDIS_URL=${REDIS_URL:-$(redis_url)}"
+	if mail_preset; then
+		log "SMTP_URL=$SMTP_URL"
+		[ "$PROFILE" = run ] || log "PORTAL_TEST_MAILPIT_URL=$PORTAL_TEST_MAILPIT_URL"
+	else
+		log "SMTP_URL=$(smtp_url)"
+		[ "$PROFILE" = run ] || log "PORTAL_TEST_MAILPIT_URL=$(mailpit_url)"
+	fi
 	if [ $HAS_S3 = 1 ]; then
 		log "PORTAL_TEST_S3_URL=${PORTAL_TEST_S3_URL:-$(s3_url)}"
 	fi
@@ -675,6 +863,7 @@ cmd_down() {
 	lock
 	pg_down
 	redis_down
+	mailpit_down
 	[ $HAS_S3 = 0 ] || s3_down
 }
 
@@ -699,6 +888,12 @@ cmd_status() {
 		echo "redis ($PROFILE): stopped"
 		ok=3
 	fi
+	if mailpit_running; then
+		echo "mailpit ($PROFILE): running, SMTP 127.0.0.1:$SMTP_PORT, web UI and API $(mailpit_url), data $(rel "$MAIL_DIR")"
+	else
+		echo "mailpit ($PROFILE): stopped"
+		ok=3
+	fi
 	if [ $HAS_S3 = 1 ]; then
 		if s3_running; then
 			port=$(s3_running_port)
@@ -710,6 +905,7 @@ cmd_status() {
 	fi
 	[ -n "${DATABASE_URL:-}" ] && echo "note: DATABASE_URL is set in the environment and takes precedence"
 	[ -n "${REDIS_URL:-}" ] && echo "note: REDIS_URL is set in the environment and takes precedence"
+	mail_preset && echo "note: SMTP_URL is set in the environment and takes precedence"
 	[ $HAS_S3 = 1 ] && [ -n "${PORTAL_TEST_S3_URL:-}" ] &&
 		echo "note: PORTAL_TEST_S3_URL is set in the environment and takes precedence"
 	return $ok
@@ -718,6 +914,13 @@ cmd_status() {
 cmd_env() {
 	print_var DATABASE_URL "${DATABASE_URL:-$(database_url)}"
 	print_var REDIS_URL "${REDIS_URL:-$(redis_url)}"
+	if mail_preset; then
+		print_var SMTP_URL "$SMTP_URL"
+		[ "$PROFILE" = run ] || print_var PORTAL_TEST_MAILPIT_URL "$PORTAL_TEST_MAILPIT_URL"
+	else
+		print_var SMTP_URL "$(smtp_url)"
+		[ "$PROFILE" = run ] || print_var PORTAL_TEST_MAILPIT_URL "$(mailpit_url)"
+	fi
 	if [ $HAS_S3 = 1 ]; then
 		print_var PORTAL_TEST_S3_URL "${PORTAL_TEST_S3_URL:-$(s3_url)}"
 	fi

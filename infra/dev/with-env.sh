@@ -4,11 +4,13 @@
 # Usage: infra/dev/with-env.sh [--no-services] PROFILE COMMAND [ARG...]
 #
 # Starts the project-local services (infra/dev/services.sh up PROFILE),
-# exports DATABASE_URL and REDIS_URL for them (for the test profile also
+# exports DATABASE_URL, REDIS_URL and SMTP_URL for them (for the test profile
+# also PORTAL_TEST_MAILPIT_URL for the mail catcher's API and
 # PORTAL_TEST_S3_URL for its S3 server), PORTAL_SECRET and PORTAL_BASE_URL,
 # and PORTAL_TEST=1 for the test profile, then execs COMMAND. Variables
-# already set in the environment win. With --no-services only PORTAL_SECRET,
-# PORTAL_BASE_URL and PORTAL_TEST are set.
+# already set in the environment win (SMTP_URL in the test profile only
+# together with PORTAL_TEST_MAILPIT_URL). With --no-services only
+# PORTAL_SECRET, PORTAL_BASE_URL and PORTAL_TEST are set.
 #
 # PORTAL_SECRET for the run profile is generated once into .data/run/secret;
 # the test profile uses a fixed, publicly known test secret.
@@ -37,11 +39,11 @@ esac
 
 if [ "$services" = 1 ]; then
 	"$HERE/services.sh" up "$profile"
-	# Prints preset DATABASE_URL/REDIS_URL/PORTAL_TEST_S3_URL unchanged, so they win.
+	# Prints preset DATABASE_URL/REDIS_URL/SMTP_URL/PORTAL_TEST_S3_URL unchanged, so they win.
 	eval "$("$HERE/services.sh" env "$profile")"
-	export DATABASE_URL REDIS_URL
+	export DATABASE_URL REDIS_URL SMTP_URL
 	if [ "$profile" = test ]; then
-		export PORTAL_TEST_S3_URL
+		export PORTAL_TEST_S3_URL PORTAL_TEST_MAILPIT_URL
 	fi
 fi
 
