@@ -4,11 +4,14 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	netmail "net/mail"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"beteiligungsportal/infra/smtp"
 )
 
 // config is the service's configuration, read once from the environment.
@@ -28,6 +31,8 @@ type config struct {
 	RedisPrefix     string
 	DBMaxConns      int
 	LogLevel        slog.Level
+	SMTPURL         string // empty: mail stays queued until it is set
+	MailFrom        string // sender address of every mail
 	FileStore       string // file:DIR or s3://…, see infra/storage.Parse
 	DocumentMaxSize int    // bytes per procedure document
 	DocumentsMax    int    // bytes of documents per procedure, old versions included
@@ -93,6 +98,23 @@ var envVars = []envVar{
 	{"PORTAL_RATE_LIMIT_LOGIN", "5", intVar(func(c *config) *int { return &c.RateLimitLogin })},
 	{"PORTAL_REDIS_PREFIX", "portal:v1:", func(c *config, v string) error { c.RedisPrefix = v; return nil }},
 	{"PORTAL_DB_MAX_CONNS", "20", intVar(func(c *config) *int { return &c.DBMaxConns })},
+	{"SMTP_URL", "", func(c *config, v string) error {
+		if v == "" {
+			return nil // optional: without it, mail is queued and sent once it is set
+		}
+		if _, err := smtp.ParseURL(v); err != nil {
+			return err
+		}
+		c.SMTPURL = v
+		return nil
+	}},
+	{"PORTAL_MAIL_FROM", "Beteiligungsportal <noreply@localhost>", func(c *config, v string) error {
+		if _, err := netmail.ParseAddress(v); err != nil || strings.ContainsAny(v, "\r\n") {
+			return fmt.Errorf("must be one e-mail address such as \"Beteiligungsportal <noreply@example.org>\", got %q", v)
+		}
+		c.MailFrom = v
+		return nil
+	}},
 	{"PORTAL_FILE_STORE", "file:.data/files", func(c *config, v string) error {
 		if !strings.HasPrefix(v, "file:") && !strings.HasPrefix(v, "s3://") {
 			return fmt.Errorf("must be file:DIRECTORY or s3://KEY:SECRET@HOST/BUCKET")
@@ -219,6 +241,8 @@ func (c config) logValue() slog.Value {
 		slog.Int("rate_limit_api", c.RateLimitAPI),
 		slog.Int("rate_limit_login", c.RateLimitLogin),
 		slog.String("file_store", maskURL(c.FileStore)),
+		slog.String("smtp_url", maskURL(c.SMTPURL)),
+		slog.String("mail_from", c.MailFrom),
 		slog.Int("document_max_size", c.DocumentMaxSize),
 		slog.Int("procedure_documents_max", c.DocumentsMax),
 	)

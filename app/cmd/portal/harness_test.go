@@ -50,6 +50,8 @@ func newEnv(t testing.TB) *testEnv {
 			return "127.0.0.1:0"
 		case "PORTAL_FILE_STORE":
 			return "file:" + t.TempDir()
+		case "SMTP_URL":
+			return testenv.SMTPURL(t)
 		}
 		return ""
 	}, needAll)
@@ -100,8 +102,16 @@ func (e *testEnv) start(change ...func(*config)) *testServer {
 		t.Fatal(err)
 	}
 	go func() { _ = app.Listener(ln) }()
+	// Each instance sends mail like a served one, polling often so that tests
+	// waiting for a mail are quick.
+	mailer, err := newMailWorker(cfg, db, log, 100*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stopMail := startMailWorker(context.Background(), mailer)
 	t.Cleanup(func() {
 		_ = app.ShutdownWithTimeout(5 * time.Second)
+		stopMail()
 		rdb.Close()
 		db.Close()
 	})

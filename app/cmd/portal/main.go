@@ -260,10 +260,18 @@ func serve(ctx context.Context, cfg config) error {
 	if err != nil {
 		return err
 	}
+	mailer, err := newMailWorker(cfg, db, log, time.Second)
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("PORTAL_ADDR %s: cannot listen (is another portal already running?): %w", cfg.Addr, err)
 	}
+	// Deferred after db.Close, so it runs before: the worker stops (finishing
+	// the mail in flight) before the database closes.
+	stopMail := startMailWorker(ctx, mailer)
+	defer stopMail()
 	log.Info("portal serving", slog.String("addr", ln.Addr().String()), slog.Any("config", cfg.logValue()))
 	errc := make(chan error, 1)
 	go func() { errc <- app.Listener(ln) }()
@@ -276,6 +284,7 @@ func serve(ctx context.Context, cfg config) error {
 	if err := app.ShutdownWithTimeout(cfg.ShutdownTimeout); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
+	stopMail()
 	log.Info("portal stopped")
 	return nil
 }
