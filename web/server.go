@@ -23,6 +23,7 @@ import (
 	appaudit "beteiligungsportal/app/audit"
 	apporg "beteiligungsportal/app/organisation"
 	appproc "beteiligungsportal/app/procedure"
+	appstmt "beteiligungsportal/app/statement"
 	"beteiligungsportal/web/handler"
 	"beteiligungsportal/web/middleware"
 	"beteiligungsportal/web/openapi"
@@ -40,6 +41,10 @@ type Config struct {
 	SessionTTL     time.Duration
 	RateLimitAPI   int // per minute and client IP
 	RateLimitLogin int // per minute and account+IP
+	// Statements: per hour and client IP, per minute and procedure.
+	RateLimitStatements     int
+	RateLimitStatementsProc int
+	PrivacyURL              string
 }
 
 // Deps are the use cases and adapters the HTTP layer calls.
@@ -49,6 +54,7 @@ type Deps struct {
 	Organisations  *apporg.Service
 	Audit          *appaudit.Service
 	Procedures     *appproc.Service
+	Statements     *appstmt.Service
 	Limiter        middleware.Limiter
 	SessionStorage fiber.Storage
 	Checks         []handler.Check
@@ -173,7 +179,15 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 	orgs := &handler.Organisations{Service: d.Organisations, Validator: val}
 	members := &handler.Members{Accounts: d.Accounts, Validator: val}
 	audit := &handler.Audit{Service: d.Audit}
-	procs := &handler.Procedures{Service: d.Procedures, Validator: val}
+	procs := &handler.Procedures{Service: d.Procedures, Statements: d.Statements, Validator: val}
+	stmts := &handler.Statements{Service: d.Statements, Validator: val, PrivacyURL: cfg.PrivacyURL}
+	// Statements fail open: losing a citizen's statement is worse than a
+	// missed limit. The client always gets an answer (429 with Retry-After).
+	stmtByIP := middleware.Rule{Limiter: d.Limiter, Name: "stmt-ip", Rate: cfg.RateLimitStatements, Burst: cfg.RateLimitStatements,
+		Period: time.Hour, Policy: middleware.FailOpen, Key: byIP}
+	stmtByProc := middleware.Rule{Limiter: d.Limiter, Name: "stmt-proc", Rate: cfg.RateLimitStatementsProc,
+		Burst: cfg.RateLimitStatementsProc, Period: time.Minute, Policy: middleware.FailOpen,
+		Key: func(c *fiber.Ctx) string { return strings.Clone(c.Params("id")) }}
 	feeds := &handler.Feeds{Procedures: procs, BaseURL: cfg.BaseURL, Title: "Beteiligungsportal"}
 
 	api := app.Group("/api/v1",
@@ -221,18 +235,31 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 	api.Delete("/procedures/:id/documents/:doc", procs.DeleteDocument)
 	api.Post("/procedures/:id/documents/:doc/versions", procs.ReplaceDocument)
 	api.Get("/procedures/:id/documents/:doc/file", procs.DownloadDocument)
+
+	api.Get("/privacy-notice", stmts.PrivacyNotice)
+	api.Post("/procedures/:id/statements", middleware.RateLimit(stmtByIP, d.Log), middleware.RateLimit(stmtByProc, d.Log), stmts.Submit)
+	api.Post("/receipts/check", stmts.CheckReceipt)
+	api.Post("/receipts/withdraw", stmts.Withdraw)
+	api.Get("/procedures/:id/statements", stmts.List)
+	api.Post("/procedures/:id/statements/manual", stmts.Record)
+	api.Post("/procedures/:id/statements/bulk", stmts.WeighMany)
+	api.Post("/procedures/:id/statements/groups", stmts.DetectGroups)
+	api.Get("/procedures/:id/statements/:statement", stmts.Get)
+	api.Patch("/procedures/:id/statements/:statement", stmts.Weigh)
+	api.Get("/procedures/:id/statements/:statement/attachments/:attachment", stmts.DownloadAttachment)
 	return app, nil
 }
 
 // isUpload tells the routes that take files, which may be larger than other
-// requests: new documents and new versions of documents.
+// requests: documents, their new versions, and statements with attachments.
 func isUpload(c *fiber.Ctx) bool {
 	if c.Method() != fiber.MethodPost {
 		return false
 	}
 	p := c.Path()
 	return strings.HasPrefix(p, "/api/v1/procedures/") &&
-		(strings.HasSuffix(p, "/documents") || strings.HasSuffix(p, "/versions"))
+		(strings.HasSuffix(p, "/documents") || strings.HasSuffix(p, "/versions") ||
+			strings.HasSuffix(p, "/statements") || strings.HasSuffix(p, "/statements/manual"))
 }
 
 // noStore keeps API answers out of shared caches unless a handler says otherwise;

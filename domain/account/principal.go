@@ -62,3 +62,20 @@ func (p Principal) CanEditProcedures(org uuid.UUID) bool {
 	r, ok := p.RoleIn(org)
 	return ok && (r == RoleOrgAdmin || r == RoleEditor)
 }
+
+// CanReadStatements reports whether the principal may read the statements
+// received by org's procedures: its members in any role. Instance admins are
+// not included: statements carry personal data, and administering the
+// instance is no reason to read them.
+func (p Principal) CanReadStatements(org uuid.UUID) bool {
+	_, ok := p.RoleIn(org)
+	return ok
+}
+
+// CanWeighStatements reports whether the principal may see submitters'
+// personal data, weigh statements and record those that arrive by post: org
+// admins, editors and moderators of org. Viewers read pseudonymised.
+func (p Principal) CanWeighStatements(org uuid.UUID) bool {
+	r, ok := p.RoleIn(org)
+	return ok && (r == RoleOrgAdmin || r == RoleEditor || r == RoleModerator)
+}

@@ -66,6 +66,34 @@ type PeriodChange struct {
 	At      time.Time
 }
 
+// FieldRule says whether statements must, may or must not carry a piece of
+// the submitter's personal data.
+type FieldRule string
+
+// Field rules.
+const (
+	FieldRequired FieldRule = "required"
+	FieldOptional FieldRule = "optional"
+	FieldNotAsked FieldRule = "not_asked"
+)
+
+// Valid reports whether r is known.
+func (r FieldRule) Valid() bool {
+	return r == FieldRequired || r == FieldOptional || r == FieldNotAsked
+}
+
+// StatementFields is what a procedure asks of people who submit statements.
+// Asking less protects privacy; an address is needed to tell submitters the
+// outcome by letter.
+type StatementFields struct {
+	Name, Address, Email FieldRule
+}
+
+// DefaultStatementFields asks for everything and requires nothing.
+func DefaultStatementFields() StatementFields {
+	return StatementFields{Name: FieldOptional, Address: FieldOptional, Email: FieldOptional}
+}
+
 // Procedure is a participation procedure run by one organisation.
 type Procedure struct {
 	ID             uuid.UUID
@@ -80,6 +108,8 @@ type Procedure struct {
 	Contact        Contact
 	AGS            string
 	AreaGeoJSON    []byte // validated GeoJSON geometry in WGS84, or nil
+	// StatementFields: which personal data statements carry.
+	StatementFields StatementFields
 
 	Phases        []Phase
 	PeriodChanges []PeriodChange
@@ -119,6 +149,9 @@ type Input struct {
 	Contact     Contact
 	AGS         string
 	AreaGeoJSON []byte // already validated by the caller (domain/geo)
+	// StatementFields: the zero value keeps the current setting (the default
+	// for a new procedure).
+	StatementFields StatementFields
 }
 
 var slugPattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
@@ -166,6 +199,13 @@ func (in Input) validate() error {
 	case isUUID(in.Slug):
 		// GET /procedures/{id or slug} reads it as an ID and would never find it.
 		v.Add("slug", "procedure.slug_uuid")
+	}
+	if f := in.StatementFields; f != (StatementFields{}) {
+		for name, r := range map[string]FieldRule{"name": f.Name, "address": f.Address, "email": f.Email} {
+			if !r.Valid() {
+				v.Add("statement_fields."+name, "procedure.field_rule_invalid")
+			}
+		}
 	}
 	if in.AGS != "" && !regexp.MustCompile(`^[0-9]{8}$`).MatchString(in.AGS) {
 		v.Add("ags", "organisation.ags_invalid")
@@ -215,6 +255,11 @@ func (p *Procedure) apply(in Input) {
 	p.Contact = Contact{Name: strings.TrimSpace(in.Contact.Name), Email: strings.TrimSpace(in.Contact.Email),
 		Phone: strings.TrimSpace(in.Contact.Phone), Address: strings.TrimSpace(in.Contact.Address)}
 	p.AGS, p.AreaGeoJSON = in.AGS, in.AreaGeoJSON
+	if in.StatementFields != (StatementFields{}) {
+		p.StatementFields = in.StatementFields
+	} else if p.StatementFields == (StatementFields{}) {
+		p.StatementFields = DefaultStatementFields()
+	}
 }
 
 func (p *Procedure) touch(now time.Time) {

@@ -32,21 +32,23 @@ type procedureRow struct {
 	ContactAddress string          `bun:"contact_address"`
 	AGS            string          `bun:"ags,nullzero"`
 	Area           json.RawMessage `bun:"area,type:jsonb,nullzero"`
-	MinLon         *float64        `bun:"min_lon"`
-	MinLat         *float64        `bun:"min_lat"`
-	MaxLon         *float64        `bun:"max_lon"`
-	MaxLat         *float64        `bun:"max_lat"`
-	PublishedAt    time.Time       `bun:"published_at,nullzero"`
-	ClosedAt       time.Time       `bun:"closed_at,nullzero"`
-	ClosedReason   string          `bun:"closed_reason"`
-	ConcludedAt    time.Time       `bun:"concluded_at,nullzero"`
-	Result         string          `bun:"result"`
-	ArchivedAt     time.Time       `bun:"archived_at,nullzero"`
-	CreatedAt      time.Time       `bun:"created_at"`
-	UpdatedAt      time.Time       `bun:"updated_at"`
-	Version        int             `bun:"version"`
-	Participation  string          `bun:"participation"`
-	PhaseEnds      string          `bun:"phase_ends"`
+	// StatementFields is {"name":…,"address":…,"email":…} with field rules.
+	StatementFields statementFieldsJSON `bun:"statement_fields,type:jsonb"`
+	MinLon          *float64            `bun:"min_lon"`
+	MinLat          *float64            `bun:"min_lat"`
+	MaxLon          *float64            `bun:"max_lon"`
+	MaxLat          *float64            `bun:"max_lat"`
+	PublishedAt     time.Time           `bun:"published_at,nullzero"`
+	ClosedAt        time.Time           `bun:"closed_at,nullzero"`
+	ClosedReason    string              `bun:"closed_reason"`
+	ConcludedAt     time.Time           `bun:"concluded_at,nullzero"`
+	Result          string              `bun:"result"`
+	ArchivedAt      time.Time           `bun:"archived_at,nullzero"`
+	CreatedAt       time.Time           `bun:"created_at"`
+	UpdatedAt       time.Time           `bun:"updated_at"`
+	Version         int                 `bun:"version"`
+	Participation   string              `bun:"participation"`
+	PhaseEnds       string              `bun:"phase_ends"`
 
 	// Computed by catalogue queries for ordering and the cursor.
 	Deadline time.Time `bun:"deadline,scanonly,nullzero"`
@@ -115,6 +117,10 @@ func procedureRowFrom(p procedure.Procedure) procedureRow {
 		PublishedAt: p.PublishedAt, ClosedAt: p.ClosedAt, ClosedReason: p.ClosedReason,
 		ConcludedAt: p.ConcludedAt, Result: p.Result, ArchivedAt: p.ArchivedAt,
 		CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt, Version: p.Version,
+		StatementFields: statementFieldsJSON(p.StatementFields),
+	}
+	if p.StatementFields == (procedure.StatementFields{}) {
+		r.StatementFields = statementFieldsJSON(procedure.DefaultStatementFields())
 	}
 	r.Participation, r.PhaseEnds = scheduleColumns(p)
 	if len(p.AreaGeoJSON) > 0 {
@@ -139,7 +145,24 @@ func (r procedureRow) toDomain() procedure.Procedure {
 	if len(r.Area) > 0 {
 		p.AreaGeoJSON = []byte(r.Area)
 	}
+	p.StatementFields = procedure.StatementFields(r.StatementFields)
 	return p
+}
+
+// statementFieldsJSON stores procedure.StatementFields with lower-case keys.
+type statementFieldsJSON procedure.StatementFields
+
+func (f statementFieldsJSON) MarshalJSON() ([]byte, error) {
+	return json.Marshal(map[string]procedure.FieldRule{"name": f.Name, "address": f.Address, "email": f.Email})
+}
+
+func (f *statementFieldsJSON) UnmarshalJSON(b []byte) error {
+	var m map[string]procedure.FieldRule
+	if err := json.Unmarshal(b, &m); err != nil {
+		return err
+	}
+	*f = statementFieldsJSON{Name: m["name"], Address: m["address"], Email: m["email"]}
+	return nil
 }
 
 // scheduleColumns renders the schedule as a tstzmultirange of the periods (cut at

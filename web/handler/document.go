@@ -270,13 +270,18 @@ func contentDisposition(d procedure.Document) string {
 	if d.ContentType == "application/pdf" || strings.HasPrefix(d.ContentType, "image/") {
 		disp = "inline"
 	}
+	return contentDispositionFor(disp, d.FileName)
+}
+
+// contentDispositionFor names a file for the browser, in ASCII and in UTF-8.
+func contentDispositionFor(disp, name string) string {
 	ascii := strings.Map(func(r rune) rune {
 		if r < 0x20 || r > 0x7e || r == '"' || r == '\\' || r == '%' {
 			return '_'
 		}
 		return r
-	}, d.FileName)
-	return fmt.Sprintf(`%s; filename="%s"; filename*=UTF-8''%s`, disp, ascii, url.PathEscape(d.FileName))
+	}, name)
+	return fmt.Sprintf(`%s; filename="%s"; filename*=UTF-8''%s`, disp, ascii, url.PathEscape(name))
 }
 
 // parseRange reads one "bytes=" range against size. ok is false for a header

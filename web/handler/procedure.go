@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	appproc "beteiligungsportal/app/procedure"
+	appstmt "beteiligungsportal/app/statement"
 	"beteiligungsportal/domain/account"
 	"beteiligungsportal/domain/geo"
 	"beteiligungsportal/domain/procedure"
@@ -22,8 +23,9 @@ import (
 // Procedures serves participation procedures: the agency's API and the public
 // catalogue.
 type Procedures struct {
-	Service   *appproc.Service
-	Validator *request.Validator
+	Service    *appproc.Service
+	Statements *appstmt.Service // for the counts of the detail view
+	Validator  *request.Validator
 }
 
 type procedureContactDTO struct {
@@ -44,6 +46,16 @@ type procedureRequest struct {
 	Contact     procedureContactDTO `json:"contact"`
 	AGS         string              `json:"ags" validate:"omitempty,len=8,numeric"`
 	Area        json.RawMessage     `json:"area"`
+	// StatementFields: omitted keeps the current setting.
+	StatementFields *statementFieldsDTO `json:"statement_fields"`
+}
+
+// statementFieldsDTO says which personal data statements carry: required,
+// optional or not_asked.
+type statementFieldsDTO struct {
+	Name    string `json:"name" validate:"required,oneof=required optional not_asked"`
+	Address string `json:"address" validate:"required,oneof=required optional not_asked"`
+	Email   string `json:"email" validate:"required,oneof=required optional not_asked"`
 }
 
 func (r procedureRequest) input() procedure.Input {
@@ -52,6 +64,10 @@ func (r procedureRequest) input() procedure.Input {
 		Contact: procedure.Contact(r.Contact), AGS: r.AGS}
 	if len(r.Area) > 0 && string(r.Area) != "null" {
 		in.AreaGeoJSON = []byte(r.Area)
+	}
+	if f := r.StatementFields; f != nil {
+		in.StatementFields = procedure.StatementFields{Name: procedure.FieldRule(f.Name),
+			Address: procedure.FieldRule(f.Address), Email: procedure.FieldRule(f.Email)}
 	}
 	return in
 }
@@ -111,31 +127,32 @@ type periodChangeResponse struct {
 }
 
 type procedureResponse struct {
-	ID             string                 `json:"id"`
-	Slug           string                 `json:"slug"`
-	OrganisationID string                 `json:"organisation_id"`
-	Type           string                 `json:"type"`
-	Subtype        string                 `json:"subtype"`
-	Status         string                 `json:"status"`
-	Title          string                 `json:"title"`
-	Summary        string                 `json:"summary"`
-	Description    string                 `json:"description"`
-	LegalBasis     string                 `json:"legal_basis"`
-	Contact        procedureContactDTO    `json:"contact"`
-	AGS            *string                `json:"ags"`
-	Area           json.RawMessage        `json:"area"`
-	NextDeadline   *string                `json:"next_deadline"`
-	Phases         []phaseResponse        `json:"phases"`
-	PeriodChanges  []periodChangeResponse `json:"period_changes,omitempty"`
-	PublishedAt    *time.Time             `json:"published_at"`
-	ClosedAt       *time.Time             `json:"closed_at"`
-	ClosedReason   string                 `json:"closed_reason,omitempty"`
-	ConcludedAt    *time.Time             `json:"concluded_at"`
-	Result         string                 `json:"result,omitempty"`
-	ArchivedAt     *time.Time             `json:"archived_at"`
-	CreatedAt      time.Time              `json:"created_at"`
-	UpdatedAt      time.Time              `json:"updated_at"`
-	Version        int                    `json:"version"`
+	ID              string                 `json:"id"`
+	Slug            string                 `json:"slug"`
+	OrganisationID  string                 `json:"organisation_id"`
+	Type            string                 `json:"type"`
+	Subtype         string                 `json:"subtype"`
+	Status          string                 `json:"status"`
+	Title           string                 `json:"title"`
+	Summary         string                 `json:"summary"`
+	Description     string                 `json:"description"`
+	LegalBasis      string                 `json:"legal_basis"`
+	Contact         procedureContactDTO    `json:"contact"`
+	AGS             *string                `json:"ags"`
+	Area            json.RawMessage        `json:"area"`
+	NextDeadline    *string                `json:"next_deadline"`
+	StatementFields statementFieldsDTO     `json:"statement_fields"`
+	Phases          []phaseResponse        `json:"phases"`
+	PeriodChanges   []periodChangeResponse `json:"period_changes,omitempty"`
+	PublishedAt     *time.Time             `json:"published_at"`
+	ClosedAt        *time.Time             `json:"closed_at"`
+	ClosedReason    string                 `json:"closed_reason,omitempty"`
+	ConcludedAt     *time.Time             `json:"concluded_at"`
+	Result          string                 `json:"result,omitempty"`
+	ArchivedAt      *time.Time             `json:"archived_at"`
+	CreatedAt       time.Time              `json:"created_at"`
+	UpdatedAt       time.Time              `json:"updated_at"`
+	Version         int                    `json:"version"`
 	// Detail views only: documents (current ones in order, then superseded
 	// versions) and counts.
 	Documents *[]documentResponse `json:"documents,omitempty"`
@@ -143,7 +160,8 @@ type procedureResponse struct {
 }
 
 type procedureCounts struct {
-	Documents int `json:"documents"` // current documents
+	Documents  int `json:"documents"`  // current documents
+	Statements int `json:"statements"` // received, withdrawn ones included
 }
 
 func optDate(d procedure.Date) *string {
@@ -167,6 +185,8 @@ func procedureFrom(p procedure.Procedure, now time.Time, detail bool) procedureR
 		Subtype: string(p.Subtype), Status: string(p.Status(now)), Title: p.Title, Summary: p.Summary,
 		Description: p.Description, LegalBasis: p.LegalBasis, Contact: procedureContactDTO(p.Contact),
 		Area: json.RawMessage("null"), NextDeadline: optDate(p.NextDeadline(now)), Phases: []phaseResponse{},
+		StatementFields: statementFieldsDTO{Name: string(p.StatementFields.Name), Address: string(p.StatementFields.Address),
+			Email: string(p.StatementFields.Email)},
 		PublishedAt: optTime(p.PublishedAt), ClosedAt: optTime(p.ClosedAt), ClosedReason: p.ClosedReason,
 		ConcludedAt: optTime(p.ConcludedAt), Result: p.Result, ArchivedAt: optTime(p.ArchivedAt),
 		CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt, Version: p.Version,
@@ -392,6 +412,9 @@ func (h *Procedures) Get(c *fiber.Ctx) error {
 		if d.Current() {
 			out.Counts.Documents++
 		}
+	}
+	if out.Counts.Statements, err = h.Statements.Count(c.UserContext(), pr.ID); err != nil {
+		return err
 	}
 	if pr.IsDraft() {
 		return c.JSON(out)

@@ -85,7 +85,12 @@ func DecodeJSON(c *fiber.Ctx, v any) error {
 	if err != nil || (mt != fiber.MIMEApplicationJSON && !strings.HasSuffix(mt, "+json")) {
 		return problem.New(fiber.StatusUnsupportedMediaType, "unsupported_media_type", "detail.unsupported_media_type")
 	}
-	dec := json.NewDecoder(bytes.NewReader(c.Body()))
+	return DecodeJSONBytes(c.Body(), v)
+}
+
+// DecodeJSONBytes decodes JSON strictly, as DecodeJSON does with a body.
+func DecodeJSONBytes(b []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return jsonProblem(err)

@@ -36,6 +36,13 @@ type config struct {
 	FileStore       string // file:DIR or s3://…, see infra/storage.Parse
 	DocumentMaxSize int    // bytes per procedure document
 	DocumentsMax    int    // bytes of documents per procedure, old versions included
+	// Statements.
+	PrivacyVersion          string // version of the privacy notice submitters consent to
+	PrivacyURL              string
+	StatementAttachments    int // files per statement
+	StatementAttachmentSize int // bytes per file
+	RateLimitStatements     int // statements per hour and client IP
+	RateLimitStatementsProc int // statements per minute and procedure
 }
 
 // envVar documents one variable; the README's table is the same list.
@@ -124,6 +131,18 @@ var envVars = []envVar{
 	}},
 	{"PORTAL_DOCUMENT_MAX_SIZE", "50MiB", sizeVar(func(c *config) *int { return &c.DocumentMaxSize })},
 	{"PORTAL_PROCEDURE_DOCUMENTS_MAX", "1GiB", sizeVar(func(c *config) *int { return &c.DocumentsMax })},
+	{"PORTAL_PRIVACY_NOTICE_VERSION", "2026-11-01", func(c *config, v string) error {
+		if len(v) > 100 {
+			return fmt.Errorf("must be at most 100 characters")
+		}
+		c.PrivacyVersion = v
+		return nil
+	}},
+	{"PORTAL_PRIVACY_NOTICE_URL", "/datenschutz", func(c *config, v string) error { c.PrivacyURL = v; return nil }},
+	{"PORTAL_STATEMENT_ATTACHMENTS", "5", intVar(func(c *config) *int { return &c.StatementAttachments })},
+	{"PORTAL_STATEMENT_ATTACHMENT_MAX_SIZE", "10MiB", sizeVar(func(c *config) *int { return &c.StatementAttachmentSize })},
+	{"PORTAL_RATE_LIMIT_STATEMENTS", "60", intVar(func(c *config) *int { return &c.RateLimitStatements })},
+	{"PORTAL_RATE_LIMIT_STATEMENTS_PROCEDURE", "300", intVar(func(c *config) *int { return &c.RateLimitStatementsProc })},
 	{"PORTAL_LOG_LEVEL", "info", func(c *config, v string) error {
 		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
 			return fmt.Errorf("must be debug, info, warn or error, got %q", v)

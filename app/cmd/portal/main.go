@@ -27,7 +27,9 @@ import (
 	appaudit "beteiligungsportal/app/audit"
 	apporg "beteiligungsportal/app/organisation"
 	appproc "beteiligungsportal/app/procedure"
+	appstmt "beteiligungsportal/app/statement"
 	"beteiligungsportal/domain/procedure"
+	"beteiligungsportal/domain/statement"
 	"beteiligungsportal/infra/password"
 	"beteiligungsportal/infra/postgres"
 	"beteiligungsportal/infra/redis"
@@ -189,6 +191,7 @@ type services struct {
 	organisations *apporg.Service
 	audit         *appaudit.Service
 	procedures    *appproc.Service
+	statements    *appstmt.Service
 	files         storage.Store
 }
 
@@ -221,6 +224,10 @@ func newServices(cfg config, db *bun.DB, log *slog.Logger, now func() time.Time)
 		return appproc.Repos{Procedures: postgres.NewProcedures(idb), Documents: postgres.NewDocuments(idb),
 			Organisations: postgres.NewOrganisations(idb), Audit: postgres.NewAudit(idb)}
 	})
+	stmtRunner := postgres.NewRunner(db, func(idb bun.IDB) appstmt.Repos {
+		return appstmt.Repos{Statements: postgres.NewStatements(idb), Procedures: postgres.NewProcedures(idb),
+			Documents: postgres.NewDocuments(idb), Audit: postgres.NewAudit(idb), Mail: postgres.NewOutbox(idb)}
+	})
 	accounts, err := appaccount.NewService(accRunner, password.New(password.Default), now)
 	if err != nil {
 		return services{}, err
@@ -232,6 +239,11 @@ func newServices(cfg config, db *bun.DB, log *slog.Logger, now func() time.Time)
 		organisations: apporg.NewService(orgRunner, now),
 		audit:         appaudit.NewService(postgres.NewAudit(db)),
 		procedures:    appproc.NewService(procRunner, files, limits, log, now),
+		statements: appstmt.NewService(stmtRunner, files, appstmt.Config{
+			Secret: cfg.Secret, PrivacyVersion: cfg.PrivacyVersion,
+			Attachments: statement.AttachmentLimits{MaxCount: cfg.StatementAttachments, MaxSize: int64(cfg.StatementAttachmentSize)},
+			IsKeyRace:   func(err error) bool { return errors.Is(err, postgres.ErrIdempotencyRace) },
+		}, log, now),
 	}, nil
 }
 
@@ -308,11 +320,14 @@ func newApp(cfg config, log *slog.Logger, db *bun.DB, rdb *goredis.Client, now f
 	breaker := redis.NewBreaker(2 * time.Second)
 	return web.New(web.Config{
 		BaseURL: cfg.BaseURL, TrustedProxies: cfg.TrustedProxies, BodyLimit: cfg.BodyLimit,
-		UploadLimit:    cfg.DocumentMaxSize + uploadOverhead,
+		UploadLimit:         max(cfg.DocumentMaxSize, cfg.StatementAttachments*cfg.StatementAttachmentSize) + uploadOverhead,
+		RateLimitStatements: cfg.RateLimitStatements, RateLimitStatementsProc: cfg.RateLimitStatementsProc,
+		PrivacyURL:     cfg.PrivacyURL,
 		RequestTimeout: cfg.RequestTimeout, SessionTTL: cfg.SessionTTL,
 		RateLimitAPI: cfg.RateLimitAPI, RateLimitLogin: cfg.RateLimitLogin,
 	}, web.Deps{
 		Log: log, Accounts: svc.accounts, Organisations: svc.organisations, Audit: svc.audit, Procedures: svc.procedures,
+		Statements:     svc.statements,
 		Limiter:        redis.NewLimiter(rdb, breaker, cfg.RedisPrefix+"rl:"),
 		SessionStorage: redis.NewSessionStore(rdb, breaker, cfg.Secret, cfg.RedisPrefix+"sess:"),
 		Checks:         checks,

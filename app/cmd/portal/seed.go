@@ -129,6 +129,10 @@ func seed(ctx context.Context, cfg config, out io.Writer, procedures bool) error
 			return fmt.Errorf("seed procedures: %w", err)
 		}
 		created += n
+		if n, err = seedStatements(ctx, svc); err != nil {
+			return fmt.Errorf("seed statements: %w", err)
+		}
+		created += n
 	}
 	if created == 0 {
 		fmt.Fprintln(out, "demo data already loaded")

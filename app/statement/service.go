@@ -1,0 +1,362 @@
+// Package statement holds the use cases of statements: citizens and public
+// bodies submit them while a phase is open, staff record those that arrive
+// by letter, everyone can verify a receipt, and the agency weighs them.
+package statement
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base32"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"golang.org/x/text/unicode/norm"
+
+	"beteiligungsportal/app/audit"
+	"beteiligungsportal/app/filetype"
+	"beteiligungsportal/app/mail"
+	"beteiligungsportal/domain"
+	"beteiligungsportal/domain/account"
+	"beteiligungsportal/domain/file"
+	"beteiligungsportal/domain/geo"
+	"beteiligungsportal/domain/procedure"
+	"beteiligungsportal/domain/statement"
+)
+
+// Store persists statements.
+type Store interface {
+	NextNumber(ctx context.Context, procedureID uuid.UUID) (code string, seq int, err error)
+	// Insert stores a statement; a concurrent insert with the same key makes
+	// it return an error for which IsKeyRace is true.
+	Insert(ctx context.Context, s statement.Statement, key, requestDigest string) error
+	ByIdempotencyKey(ctx context.Context, procedureID uuid.UUID, key string) (statement.Statement, string, error)
+	Get(ctx context.Context, procedureID, id uuid.UUID, lock bool) (statement.Statement, error)
+	ByNumber(ctx context.Context, number string, lock bool) (statement.Statement, error)
+	SaveWeighing(ctx context.Context, list ...statement.Statement) error
+	List(ctx context.Context, f statement.Filter) (statement.Page, error)
+	SimilarPairs(ctx context.Context, procedureID uuid.UUID, threshold float64) ([][2]uuid.UUID, error)
+	Count(ctx context.Context, procedureID uuid.UUID) (int, error)
+}
+
+// Procedures reads procedures.
+type Procedures interface {
+	Get(ctx context.Context, id uuid.UUID) (procedure.Procedure, error)
+	GetBySlug(ctx context.Context, slug string) (procedure.Procedure, error)
+}
+
+// Documents lists a procedure's documents (a statement may refer to one).
+type Documents interface {
+	List(ctx context.Context, procedureID uuid.UUID) ([]procedure.Document, error)
+}
+
+// Repos are the stores a use case works with inside one transaction.
+type Repos struct {
+	Statements Store
+	Procedures Procedures
+	Documents  Documents
+	Audit      audit.Writer
+	Mail       mail.Outbox
+}
+
+// TxRunner runs fn with repositories bound to one transaction (InTx) or to the
+// database without one (Read).
+type TxRunner interface {
+	InTx(ctx context.Context, fn func(ctx context.Context, r Repos) error) error
+	Read(ctx context.Context, fn func(ctx context.Context, r Repos) error) error
+}
+
+// Config are the settings of statements.
+type Config struct {
+	Secret         []byte // derives receipt tokens and pseudonyms
+	PrivacyVersion string // the privacy notice submitters must consent to
+	Attachments    statement.AttachmentLimits
+	// IsKeyRace tells the store's error for a concurrent insert with the same
+	// idempotency key.
+	IsKeyRace func(error) bool
+}
+
+// Service implements the statement use cases.
+type Service struct {
+	tx    TxRunner
+	files file.Store
+	cfg   Config
+	log   *slog.Logger
+	now   func() time.Time
+}
+
+// NewService returns a Service.
+func NewService(tx TxRunner, files file.Store, cfg Config, log *slog.Logger, now func() time.Time) *Service {
+	return &Service{tx: tx, files: files, cfg: cfg, log: log, now: now}
+}
+
+// PrivacyVersion is the version of the privacy notice submitters consent to.
+func (s *Service) PrivacyVersion() string { return s.cfg.PrivacyVersion }
+
+// Upload is an attachment as sent.
+type Upload struct {
+	FileName string
+	Size     int64
+	Content  io.Reader
+}
+
+// Submission is an online statement with its attachments.
+type Submission struct {
+	Input statement.Input
+	Files []Upload
+	// IdempotencyKey: a retry with the same key returns the first result.
+	IdempotencyKey string
+}
+
+// Receipt is what the submitter gets: the statement and the secret token that
+// proves they hold the receipt.
+type Receipt struct {
+	Statement statement.Statement
+	Token     string
+	// Replayed: this is the answer to an earlier request with the same key.
+	Replayed bool
+}
+
+// Submit receives an online statement. It returns only after the statement,
+// its attachments' records and its confirmation mail are committed; the
+// attachments' bytes are stored before.
+func (s *Service) Submit(ctx context.Context, author *account.Principal, procIDOrSlug string, sub Submission) (Receipt, error) {
+	in := clean(sub.Input)
+	a := authorOf(author)
+	reqDigest := requestDigest(procIDOrSlug, in, sub.Files, a)
+
+	// Before storing anything: does the procedure take this statement now?
+	var pr procedure.Procedure
+	err := s.tx.Read(ctx, func(ctx context.Context, r Repos) error {
+		var err error
+		if pr, err = getProcedure(ctx, r, procIDOrSlug); err != nil {
+			return err
+		}
+		if sub.IdempotencyKey != "" {
+			if prev, digest, err := r.Statements.ByIdempotencyKey(ctx, pr.ID, sub.IdempotencyKey); err == nil {
+				if digest != reqDigest {
+					return statement.ErrKeyReused
+				}
+				return replay{prev}
+			} else if !errors.Is(err, domain.ErrNotFound) {
+				return err
+			}
+		}
+		docs, err := r.Documents.List(ctx, pr.ID)
+		if err != nil {
+			return err
+		}
+		if err := in.Validate(pr.StatementFields, s.cfg.PrivacyVersion, docs); err != nil {
+			return err
+		}
+		_, _, err = statement.ChoosePhase(&pr, in, a, s.now())
+		return err
+	})
+	var rp replay
+	if errors.As(err, &rp) {
+		return Receipt{Statement: rp.s, Token: s.token(rp.s.ID), Replayed: true}, nil
+	}
+	if err != nil {
+		return Receipt{}, fmt.Errorf("submit statement: %w", err)
+	}
+
+	id := uuid.Must(uuid.NewV7())
+	atts, err := s.storeAttachments(ctx, pr.ID, id, sub.Files)
+	if err != nil {
+		return Receipt{}, fmt.Errorf("submit statement: %w", err)
+	}
+	in.Attachments = atts
+
+	var st statement.Statement
+	err = s.tx.InTx(ctx, func(ctx context.Context, r Repos) error {
+		now := s.now().UTC().Truncate(time.Microsecond) // as PostgreSQL keeps it, so the digest can be recomputed
+		ph, kind, err := statement.ChoosePhase(&pr, in, a, now)
+		if err != nil {
+			return err
+		}
+		code, seq, err := r.Statements.NextNumber(ctx, pr.ID)
+		if err != nil {
+			return err
+		}
+		st = newStatement(id, &pr, ph, in, kind, a.AccountID, statement.ChannelOnline, now)
+		st.Seq, st.Number = seq, statement.FormatReceipt(code, localYear(now), seq)
+		st.Timely = true // accepted only while the phase is open
+		st.Digest = statement.ComputeDigest(st)
+		if err := r.Statements.Insert(ctx, st, sub.IdempotencyKey, reqDigest); err != nil {
+			return err
+		}
+		if err := s.confirm(ctx, r, &pr, st); err != nil {
+			return err
+		}
+		return audit.Record(ctx, r.Audit, principalOrNone(author), pr.OrganisationID, "statement.submit", "statement", st.ID.String(),
+			map[string]any{"number": st.Number, "phase_id": st.PhaseID, "digest": st.Digest, "attachments": len(st.Attachments)})
+	})
+	if err != nil {
+		s.removeFiles(ctx, atts)
+		if s.cfg.IsKeyRace != nil && s.cfg.IsKeyRace(err) {
+			// A concurrent retry with the same key won: answer with its result.
+			return s.replayKey(ctx, pr.ID, sub.IdempotencyKey, reqDigest)
+		}
+		return Receipt{}, fmt.Errorf("submit statement: %w", err)
+	}
+	return Receipt{Statement: st, Token: s.token(st.ID)}, nil
+}
+
+type replay struct{ s statement.Statement }
+
+func (replay) Error() string { return "replay" }
+
+func (s *Service) replayKey(ctx context.Context, procID uuid.UUID, key, reqDigest string) (Receipt, error) {
+	var rec Receipt
+	err := s.tx.Read(ctx, func(ctx context.Context, r Repos) error {
+		prev, digest, err := r.Statements.ByIdempotencyKey(ctx, procID, key)
+		if err != nil {
+			return err
+		}
+		if digest != reqDigest {
+			return statement.ErrKeyReused
+		}
+		rec = Receipt{Statement: prev, Token: s.token(prev.ID), Replayed: true}
+		return nil
+	})
+	if err != nil {
+		return Receipt{}, fmt.Errorf("submit statement: %w", err)
+	}
+	return rec, nil
+}
+
+func getProcedure(ctx context.Context, r Repos, idOrSlug string) (procedure.Procedure, error) {
+	var pr procedure.Procedure
+	var err error
+	if id, perr := uuid.Parse(idOrSlug); perr == nil {
+		pr, err = r.Procedures.Get(ctx, id)
+	} else {
+		pr, err = r.Procedures.GetBySlug(ctx, idOrSlug)
+	}
+	if err == nil && pr.IsDraft() {
+		err = procedure.ErrNotFound // drafts take no statements and are not disclosed
+	}
+	return pr, err
+}
+
+func newStatement(id uuid.UUID, pr *procedure.Procedure, ph procedure.Phase, in statement.Input, kind statement.SubmitterKind,
+	accountID uuid.UUID, ch statement.Channel, at time.Time) statement.Statement {
+	st := statement.Statement{ID: id, ProcedureID: pr.ID, PhaseID: ph.ID, Channel: ch, Kind: kind, OnBehalfOf: in.OnBehalfOf,
+		AccountID: accountID, Submitter: in.Submitter, Text: in.Text, DocumentID: in.DocumentID, Section: in.Section,
+		Location: in.Location, PrivacyVersion: in.PrivacyVersion, Attachments: in.Attachments, ReceivedAt: at,
+		Status: statement.StatusReceived, Topics: []string{}, Version: 1}
+	if in.Location != nil && len(pr.AreaGeoJSON) > 0 {
+		if area, err := geo.ParseArea(pr.AreaGeoJSON); err == nil && area.Kind() != geo.KindPoint {
+			st.OutsideArea = !area.Contains(*in.Location)
+		}
+	}
+	return st
+}
+
+// clean normalises what people typed: Unicode NFC (so that the digest does
+// not depend on how a keyboard composed "ü"), LF line ends, trimmed fields.
+func clean(in statement.Input) statement.Input {
+	f := func(s string) string {
+		s = strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
+		return strings.TrimSpace(norm.NFC.String(s))
+	}
+	in.Text, in.Section = f(in.Text), f(in.Section)
+	in.Submitter = statement.Submitter{Name: f(in.Submitter.Name), Address: f(in.Submitter.Address), Email: f(in.Submitter.Email)}
+	return in
+}
+
+// requestDigest identifies a request's content, to tell a retry (same key,
+// same content) from a reused key.
+func requestDigest(proc string, in statement.Input, files []Upload, a statement.Author) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00", proc, in.PhaseID, in.OnBehalfOf,
+		in.Text, in.DocumentID, in.Section, in.Submitter.Name, in.Submitter.Address, in.Submitter.Email, in.PrivacyVersion, a.AccountID)
+	if in.Location != nil {
+		fmt.Fprintf(h, "%v,%v", in.Location.Lon, in.Location.Lat)
+	}
+	for _, f := range files {
+		fmt.Fprintf(h, "\x00%s\x00%d", f.FileName, f.Size)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+func authorOf(p *account.Principal) statement.Author {
+	if p == nil {
+		return statement.Author{}
+	}
+	a := statement.Author{AccountID: p.Account.ID}
+	for _, m := range p.Memberships {
+		if m.Role == account.RoleOrgAdmin || m.Role == account.RoleEditor {
+			a.Bodies = append(a.Bodies, m.OrganisationID)
+		}
+	}
+	return a
+}
+
+func principalOrNone(p *account.Principal) account.Principal {
+	if p == nil {
+		return account.Principal{}
+	}
+	return *p
+}
+
+// localYear is the year of t in Germany, for receipt numbers.
+func localYear(t time.Time) int { return t.In(procedure.Berlin).Year() }
+
+// token is the secret that proves a submitter holds a receipt: derived from
+// the statement's ID with the instance secret, so it need not be stored and a
+// retried request gets the same one. 128 bits, base32 for reading aloud.
+func (s *Service) token(id uuid.UUID) string {
+	m := hmac.New(sha256.New, s.cfg.Secret)
+	m.Write([]byte("statement-receipt\x00"))
+	m.Write(id[:])
+	return base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(m.Sum(nil)[:16])
+}
+
+func (s *Service) validToken(id uuid.UUID, token string) bool {
+	t := strings.ToUpper(strings.Join(strings.Fields(token), ""))
+	return hmac.Equal([]byte(t), []byte(s.token(id)))
+}
+
+// storeAttachments checks and stores the files before the statement is
+// recorded; on any failure the ones stored so far are removed.
+func (s *Service) storeAttachments(ctx context.Context, procID, stID uuid.UUID, files []Upload) ([]statement.Attachment, error) {
+	var out []statement.Attachment
+	for i, f := range files {
+		ct, content, err := filetype.Sniff(f.Content)
+		if err != nil {
+			s.removeFiles(ctx, out)
+			return nil, err
+		}
+		a := statement.Attachment{ID: uuid.Must(uuid.NewV7()), FileName: file.CleanName(f.FileName, "anlage"), ContentType: ct, Size: f.Size}
+		if err := statement.CheckAttachment(a, i, s.cfg.Attachments); err != nil {
+			s.removeFiles(ctx, out)
+			return nil, err
+		}
+		a.StorageKey = fmt.Sprintf("statements/%s/%s/%s", procID, stID, a.ID)
+		obj, err := s.files.Put(ctx, a.StorageKey, content, f.Size, ct)
+		if err != nil {
+			s.removeFiles(ctx, out)
+			return nil, fmt.Errorf("store attachment: %w", err)
+		}
+		a.SHA256 = obj.SHA256
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+func (s *Service) removeFiles(ctx context.Context, atts []statement.Attachment) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	for _, a := range atts {
+		if err := s.files.Delete(ctx, a.StorageKey); err != nil {
+			s.log.Warn("file not removed", "key", a.StorageKey, "err", err)
+		}
+	}
+}

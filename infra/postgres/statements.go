@@ -1,0 +1,344 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/uptrace/bun"
+
+	"beteiligungsportal/domain/geo"
+	"beteiligungsportal/domain/statement"
+)
+
+type statementRow struct {
+	bun.BaseModel `bun:"table:statements,alias:s"`
+
+	ID               uuid.UUID `bun:"id,pk,type:uuid"`
+	ProcedureID      uuid.UUID `bun:"procedure_id,type:uuid"`
+	PhaseID          uuid.UUID `bun:"phase_id,type:uuid"`
+	Number           string    `bun:"number"`
+	Seq              int       `bun:"seq"`
+	Channel          string    `bun:"channel"`
+	Kind             string    `bun:"kind"`
+	OnBehalfOf       uuid.UUID `bun:"on_behalf_of,type:uuid,nullzero"`
+	AccountID        uuid.UUID `bun:"account_id,type:uuid,nullzero"`
+	SubmitterName    string    `bun:"submitter_name"`
+	SubmitterAddress string    `bun:"submitter_address"`
+	SubmitterEmail   string    `bun:"submitter_email"`
+	Text             string    `bun:"text"`
+	DocumentID       uuid.UUID `bun:"document_id,type:uuid,nullzero"`
+	Section          string    `bun:"section"`
+	LocationLon      *float64  `bun:"location_lon"`
+	LocationLat      *float64  `bun:"location_lat"`
+	OutsideArea      bool      `bun:"outside_area"`
+	PrivacyVersion   string    `bun:"privacy_version"`
+	Digest           string    `bun:"digest"`
+	ReceivedAt       time.Time `bun:"received_at"`
+	Timely           bool      `bun:"timely"`
+	WithdrawnAt      time.Time `bun:"withdrawn_at,nullzero"`
+	IdempotencyKey   string    `bun:"idempotency_key,nullzero"`
+	RequestDigest    string    `bun:"request_digest,nullzero"`
+	Status           string    `bun:"status"`
+	Topics           []string  `bun:"topics,array"`
+	Answer           string    `bun:"answer"`
+	Decision         string    `bun:"decision"`
+	Priority         string    `bun:"priority"`
+	GroupID          uuid.UUID `bun:"group_id,type:uuid,nullzero"`
+	Version          int       `bun:"version"`
+}
+
+type attachmentRow struct {
+	bun.BaseModel `bun:"table:statement_attachments,alias:sa"`
+
+	ID          uuid.UUID `bun:"id,pk,type:uuid"`
+	StatementID uuid.UUID `bun:"statement_id,type:uuid"`
+	Position    int       `bun:"position"`
+	FileName    string    `bun:"file_name"`
+	ContentType string    `bun:"content_type"`
+	Size        int64     `bun:"size"`
+	SHA256      string    `bun:"sha256"`
+	StorageKey  string    `bun:"storage_key"`
+}
+
+func statementRowFrom(s statement.Statement, key, requestDigest string) statementRow {
+	r := statementRow{ID: s.ID, ProcedureID: s.ProcedureID, PhaseID: s.PhaseID, Number: s.Number, Seq: s.Seq,
+		Channel: string(s.Channel), Kind: string(s.Kind), OnBehalfOf: s.OnBehalfOf, AccountID: s.AccountID,
+		SubmitterName: s.Submitter.Name, SubmitterAddress: s.Submitter.Address, SubmitterEmail: s.Submitter.Email,
+		Text: s.Text, DocumentID: s.DocumentID, Section: s.Section, OutsideArea: s.OutsideArea,
+		PrivacyVersion: s.PrivacyVersion, Digest: s.Digest, ReceivedAt: utc(s.ReceivedAt), Timely: s.Timely,
+		WithdrawnAt: utc(s.WithdrawnAt), IdempotencyKey: key, RequestDigest: requestDigest,
+		Status: string(s.Status), Topics: s.Topics, Answer: s.Answer, Decision: string(s.Decision),
+		Priority: s.Priority, GroupID: s.GroupID, Version: s.Version}
+	if s.Location != nil {
+		r.LocationLon, r.LocationLat = &s.Location.Lon, &s.Location.Lat
+	}
+	if r.Topics == nil {
+		r.Topics = []string{}
+	}
+	return r
+}
+
+func (r statementRow) toDomain() statement.Statement {
+	s := statement.Statement{ID: r.ID, ProcedureID: r.ProcedureID, PhaseID: r.PhaseID, Number: r.Number, Seq: r.Seq,
+		Channel: statement.Channel(r.Channel), Kind: statement.SubmitterKind(r.Kind), OnBehalfOf: r.OnBehalfOf,
+		AccountID: r.AccountID, Submitter: statement.Submitter{Name: r.SubmitterName, Address: r.SubmitterAddress, Email: r.SubmitterEmail},
+		Text: r.Text, DocumentID: r.DocumentID, Section: r.Section, OutsideArea: r.OutsideArea,
+		PrivacyVersion: r.PrivacyVersion, Digest: r.Digest, ReceivedAt: utc(r.ReceivedAt), Timely: r.Timely,
+		WithdrawnAt: utc(r.WithdrawnAt), Status: statement.Status(r.Status), Topics: r.Topics, Answer: r.Answer,
+		Decision: statement.Decision(r.Decision), Priority: r.Priority, GroupID: r.GroupID, Version: r.Version}
+	if r.LocationLon != nil && r.LocationLat != nil {
+		s.Location = &geo.Point{Lon: *r.LocationLon, Lat: *r.LocationLat}
+	}
+	return s
+}
+
+// Statements is the statement repository.
+type Statements struct{ db bun.IDB }
+
+// NewStatements returns the repository over db (a pool or a transaction).
+func NewStatements(db bun.IDB) *Statements { return &Statements{db: db} }
+
+// ErrIdempotencyRace is returned by Insert when another request with the same
+// idempotency key committed first; the caller reads that one.
+var ErrIdempotencyRace = errors.New("a statement with this idempotency key was stored concurrently")
+
+// NextNumber hands out the procedure's code and next running number. The
+// counter row stays locked until the transaction ends, so numbers have no
+// gaps unless a transaction rolls back.
+func (s *Statements) NextNumber(ctx context.Context, procedureID uuid.UUID) (string, int, error) {
+	var code string
+	var last int
+	err := s.db.NewRaw(`
+		INSERT INTO statement_counters (procedure_id, code, last)
+		VALUES (?, '', 1)
+		ON CONFLICT (procedure_id) DO UPDATE SET last = statement_counters.last + 1
+		RETURNING code, last`, procedureID).Scan(ctx, &code, &last)
+	if err != nil {
+		return "", 0, err
+	}
+	if code == "" {
+		var n int64
+		if err := s.db.NewRaw(`SELECT nextval('statement_code_seq')`).Scan(ctx, &n); err != nil {
+			return "", 0, err
+		}
+		code = statement.ProcedureCode(n)
+		if _, err := s.db.NewRaw(`UPDATE statement_counters SET code = ? WHERE procedure_id = ?`, code, procedureID).Exec(ctx); err != nil {
+			return "", 0, err
+		}
+	}
+	return code, last, nil
+}
+
+// Insert stores a received statement with its attachments.
+func (s *Statements) Insert(ctx context.Context, st statement.Statement, key, requestDigest string) error {
+	row := statementRowFrom(st, key, requestDigest)
+	if _, err := s.db.NewInsert().Model(&row).Exec(ctx); err != nil {
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && pgErr.Code == uniqueViolation && strings.Contains(pgErr.ConstraintName, "idempotency") {
+			return ErrIdempotencyRace
+		}
+		return mapErr(err, statement.ErrNotFound, nil)
+	}
+	if len(st.Attachments) == 0 {
+		return nil
+	}
+	rows := make([]attachmentRow, len(st.Attachments))
+	for i, a := range st.Attachments {
+		rows[i] = attachmentRow{ID: a.ID, StatementID: st.ID, Position: i + 1, FileName: a.FileName,
+			ContentType: a.ContentType, Size: a.Size, SHA256: a.SHA256, StorageKey: a.StorageKey}
+	}
+	_, err := s.db.NewInsert().Model(&rows).Exec(ctx)
+	return err
+}
+
+// ByIdempotencyKey returns the statement stored under a key and the digest of
+// the request that created it.
+func (s *Statements) ByIdempotencyKey(ctx context.Context, procedureID uuid.UUID, key string) (statement.Statement, string, error) {
+	var row statementRow
+	if err := s.db.NewSelect().Model(&row).
+		Where("s.procedure_id = ? AND s.idempotency_key = ?", procedureID, key).Scan(ctx); err != nil {
+		return statement.Statement{}, "", mapErr(err, statement.ErrNotFound, nil)
+	}
+	list, err := s.withAttachments(ctx, []statementRow{row})
+	if err != nil {
+		return statement.Statement{}, "", err
+	}
+	return list[0], row.RequestDigest, nil
+}
+
+// Get returns one statement of a procedure; lock locks it for the transaction.
+func (s *Statements) Get(ctx context.Context, procedureID, id uuid.UUID, lock bool) (statement.Statement, error) {
+	q := s.db.NewSelect().Where("s.procedure_id = ? AND s.id = ?", procedureID, id)
+	if lock {
+		q = q.For("UPDATE")
+	}
+	return s.one(ctx, q)
+}
+
+// ByNumber returns the statement with a receipt number, locked if lock.
+func (s *Statements) ByNumber(ctx context.Context, number string, lock bool) (statement.Statement, error) {
+	q := s.db.NewSelect().Where("s.number = ?", number)
+	if lock {
+		q = q.For("UPDATE")
+	}
+	return s.one(ctx, q)
+}
+
+func (s *Statements) one(ctx context.Context, q *bun.SelectQuery) (statement.Statement, error) {
+	var row statementRow
+	if err := q.Model(&row).Scan(ctx); err != nil {
+		return statement.Statement{}, mapErr(err, statement.ErrNotFound, nil)
+	}
+	list, err := s.withAttachments(ctx, []statementRow{row})
+	if err != nil {
+		return statement.Statement{}, err
+	}
+	return list[0], nil
+}
+
+func (s *Statements) withAttachments(ctx context.Context, rows []statementRow) ([]statement.Statement, error) {
+	out := make([]statement.Statement, len(rows))
+	if len(rows) == 0 {
+		return out, nil
+	}
+	ids := make([]uuid.UUID, len(rows))
+	index := map[uuid.UUID]int{}
+	for i, r := range rows {
+		out[i], ids[i], index[r.ID] = r.toDomain(), r.ID, i
+	}
+	var atts []attachmentRow
+	if err := s.db.NewSelect().Model(&atts).Where("sa.statement_id IN (?)", bun.In(ids)).
+		OrderExpr("sa.statement_id, sa.position").Scan(ctx); err != nil {
+		return nil, err
+	}
+	for _, a := range atts {
+		i := index[a.StatementID]
+		out[i].Attachments = append(out[i].Attachments, statement.Attachment{ID: a.ID, FileName: a.FileName,
+			ContentType: a.ContentType, Size: a.Size, SHA256: a.SHA256, StorageKey: a.StorageKey})
+	}
+	return out, nil
+}
+
+// SaveWeighing stores the weighing columns and the withdrawal of statements
+// whose version is still the one read; it bumps the version.
+func (s *Statements) SaveWeighing(ctx context.Context, list ...statement.Statement) error {
+	for _, st := range list {
+		row := statementRowFrom(st, "", "")
+		res, err := s.db.NewUpdate().Model(&row).
+			Column("status", "topics", "answer", "decision", "priority", "group_id", "withdrawn_at").
+			Set("version = version + 1").
+			Where("id = ? AND version = ?", st.ID, st.Version).Exec(ctx)
+		if err != nil {
+			return mapErr(err, statement.ErrNotFound, nil)
+		}
+		if err := requireRow(res, statement.ErrVersionChanged); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// List returns a page of a procedure's statements in receipt order.
+func (s *Statements) List(ctx context.Context, f statement.Filter) (statement.Page, error) {
+	q := s.db.NewSelect().Model((*statementRow)(nil)).
+		Where("s.procedure_id = ?", f.ProcedureID)
+	if f.PhaseID != uuid.Nil {
+		q = q.Where("s.phase_id = ?", f.PhaseID)
+	}
+	if f.Status != "" {
+		q = q.Where("s.status = ?", f.Status)
+	}
+	if f.Topic != "" {
+		q = q.Where("? = ANY (s.topics)", f.Topic)
+	}
+	if f.Kind != "" {
+		q = q.Where("s.kind = ?", f.Kind)
+	}
+	if f.Channel != "" {
+		q = q.Where("s.channel = ?", f.Channel)
+	}
+	if f.GroupID != uuid.Nil {
+		q = q.Where("s.group_id = ?", f.GroupID)
+	}
+	if f.HasAttachments != nil {
+		exists := "EXISTS (SELECT 1 FROM statement_attachments sa WHERE sa.statement_id = s.id)"
+		if !*f.HasAttachments {
+			exists = "NOT " + exists
+		}
+		q = q.Where(exists)
+	}
+	if f.Timely != nil {
+		q = q.Where("s.timely = ?", *f.Timely)
+	}
+	if f.Withdrawn != nil {
+		if *f.Withdrawn {
+			q = q.Where("s.withdrawn_at IS NOT NULL")
+		} else {
+			q = q.Where("s.withdrawn_at IS NULL")
+		}
+	}
+	if words := strings.TrimSpace(f.Text); words != "" {
+		q = q.Where("(s.search @@ websearch_to_tsquery('german', ?) OR s.text_plain LIKE '%' || portal_fold(?) || '%')", words, escapeLike(words))
+	}
+	if f.AfterSeq > 0 {
+		q = q.Where("s.seq > ?", f.AfterSeq)
+	}
+	var rows []statementRow
+	if err := q.OrderExpr("s.seq").Limit(int64(f.Limit+1)).Scan(ctx, &rows); err != nil {
+		return statement.Page{}, err
+	}
+	var page statement.Page
+	if len(rows) > f.Limit {
+		rows = rows[:f.Limit]
+		page.NextCursor = strconv.Itoa(rows[len(rows)-1].Seq)
+	}
+	items, err := s.withAttachments(ctx, rows)
+	page.Items = items
+	return page, err
+}
+
+// SimilarPairs returns pairs of a procedure's statements (not withdrawn) whose
+// folded texts are at least threshold similar (pg_trgm), for finding mass
+// statements. Identical texts are similar 1.
+func (s *Statements) SimilarPairs(ctx context.Context, procedureID uuid.UUID, threshold float64) ([][2]uuid.UUID, error) {
+	var pairs []struct {
+		A uuid.UUID `bun:"a"`
+		B uuid.UUID `bun:"b"`
+	}
+	// The % operator uses the trigram index; its threshold is set for this
+	// transaction only.
+	if _, err := s.db.NewRaw("SELECT set_config('pg_trgm.similarity_threshold', ?, true)", fmt.Sprint(threshold)).Exec(ctx); err != nil {
+		return nil, err
+	}
+	err := s.db.NewRaw(`
+		SELECT a.id AS a, b.id AS b
+		FROM statements a
+		JOIN statements b ON b.procedure_id = a.procedure_id AND b.seq > a.seq AND b.text_plain % a.text_plain
+		WHERE a.procedure_id = ? AND a.withdrawn_at IS NULL AND b.withdrawn_at IS NULL`, procedureID).Scan(ctx, &pairs)
+	if err != nil {
+		return nil, err
+	}
+	out := make([][2]uuid.UUID, len(pairs))
+	for i, p := range pairs {
+		out[i] = [2]uuid.UUID{p.A, p.B}
+	}
+	return out, nil
+}
+
+// Count returns how many statements a procedure has received (withdrawn ones
+// included: they were received).
+func (s *Statements) Count(ctx context.Context, procedureID uuid.UUID) (int, error) {
+	n, err := s.db.NewSelect().Model((*statementRow)(nil)).Where("s.procedure_id = ?", procedureID).Count(ctx)
+	return int(n), err
+}
+
+// escapeLike makes s match itself literally in a LIKE pattern.
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
