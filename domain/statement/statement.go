@@ -90,7 +90,7 @@ var AttachmentTypes = map[string]bool{
 	"application/pdf": true, "image/jpeg": true, "image/png": true, "image/webp": true, "image/heic": true, "image/heif": true,
 	"application/vnd.openxmlformats-officedocument.wordprocessingml.document": true,
 	"application/vnd.oasis.opendocument.text":                                 true,
-	"application/msword":                                                      true,
+	"application/msword": true,
 }
 
 // AttachmentLimits bound a statement's files.

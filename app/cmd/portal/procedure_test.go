@@ -401,7 +401,9 @@ func TestDemoProceduresCoverEveryTypeAndStatus(t *testing.T) {
 	}
 	// The open plan has its demo statements, once (the second seed adds none),
 	// and its documents.
-	var plan struct{ Counts struct{ Documents, Statements int } }
+	var plan struct {
+		Counts struct{ Documents, Statements int }
+	}
 	_ = json.Unmarshal(c.do("GET", "/api/v1/procedures/bebauungsplan-42-am-muehlgraben", nil).Body, &plan)
 	if plan.Counts.Statements != 3 || plan.Counts.Documents != 3 {
 		t.Errorf("demo plan counts: %+v, want 3 statements and 3 documents", plan.Counts)
