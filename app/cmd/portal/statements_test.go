@@ -115,6 +115,8 @@ func TestStatementSubmissionReceiptAndWeighing(t *testing.T) {
 	clock.Set("2026-10-05 14:00:00")
 	scan := samplePDF("Lageskizze")
 	stmt := citizen("Die Lindenallee braucht einen sicheren Radweg.")
+	address := newMailAddress("erika")
+	stmt["submitter"].(map[string]string)["email"] = address
 	first := mustStatus(t, anon.submitMultipart(path, stmt, "key-1", map[string][]byte{"skizze.pdf": scan}), 201, "submit")
 	r1 := decodeReceipt(t, first)
 	if !receiptPattern.MatchString(r1.Number) || len(r1.Token) != 26 || len(r1.Digest) != 64 || r1.PhaseID != public ||
@@ -128,6 +130,17 @@ func TestStatementSubmissionReceiptAndWeighing(t *testing.T) {
 		t.Fatalf("retry: %s", again.Body)
 	}
 	wantProblem(t, anon.submitMultipart(path, citizen("Etwas anderes."), "key-1", nil), 409, "conflict")
+
+	// The confirmation mail carries number, time, digest and token, once.
+	mail := waitForMail(t, address, r1.Number)
+	for _, want := range []string{r1.Number, "05.10.2026, 14:00:00 Uhr (MESZ)", r1.Digest, r1.Token, "Lindenallee"} {
+		if !strings.Contains(mail.Text, want) {
+			t.Errorf("confirmation mail lacks %q:\n%s", want, mail.Text)
+		}
+	}
+	if n := len(mailsTo(t, address, r1.Number)); n != 1 {
+		t.Errorf("%d confirmation mails, want 1 (the retry must not send another)", n)
+	}
 
 	// The receipt can be checked without revealing who sent it.
 	check := mustStatus(t, anon.do("POST", "/api/v1/receipts/check", map[string]string{"number": strings.ToLower(r1.Number), "token": r1.Token}), 200, "check")
@@ -227,7 +240,7 @@ func TestStatementSubmissionReceiptAndWeighing(t *testing.T) {
 		}
 	}
 	_ = json.Unmarshal(mustStatus(t, editor.do("GET", path+"/statements?limit=200", nil), 200, "list").Body, &all)
-	if len(all.Items) != 10 || all.Items[0].Number != r1.Number || all.Items[0].Submitter.Email != "erika@example.org" {
+	if len(all.Items) != 10 || all.Items[0].Number != r1.Number || all.Items[0].Submitter.Email != address {
 		t.Fatalf("editor's list: %d items, first %+v", len(all.Items), all.Items[0])
 	}
 	numbers := map[string]bool{}
@@ -238,7 +251,7 @@ func TestStatementSubmissionReceiptAndWeighing(t *testing.T) {
 		t.Fatalf("receipt numbers are not unique: %v", numbers)
 	}
 	vlist := mustStatus(t, viewer.do("GET", path+"/statements", nil), 200, "viewer list")
-	if strings.Contains(string(vlist.Body), "Erika") || strings.Contains(string(vlist.Body), "erika@example.org") ||
+	if strings.Contains(string(vlist.Body), "Erika") || strings.Contains(string(vlist.Body), address) ||
 		!strings.Contains(string(vlist.Body), `"pseudonymised":true`) {
 		t.Fatalf("viewer sees personal data: %s", vlist.Body)
 	}
