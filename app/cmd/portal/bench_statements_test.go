@@ -1,0 +1,128 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	_ "github.com/jackc/pgx/v5/stdlib"
+)
+
+// measureOps runs op with parallel workers for the benchmark's iterations and
+// reports operations/s and p50/p99 latency; relative to a baseline in ops/s
+// (0 for the baseline itself) it also reports the ratio.
+func measureOps(b *testing.B, op func(i int64) error, baseline float64, unit string) float64 {
+	b.Helper()
+	var mu sync.Mutex
+	var lat []time.Duration
+	var n atomic.Int64
+	b.ResetTimer()
+	start := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		local := make([]time.Duration, 0, 1024)
+		for pb.Next() {
+			t0 := time.Now()
+			if err := op(n.Add(1)); err != nil {
+				b.Error(err)
+				return
+			}
+			local = append(local, time.Since(t0))
+		}
+		mu.Lock()
+		lat = append(lat, local...)
+		mu.Unlock()
+	})
+	elapsed := time.Since(start)
+	b.StopTimer()
+	if len(lat) == 0 {
+		return 0
+	}
+	slices.Sort(lat)
+	rate := float64(len(lat)) / elapsed.Seconds()
+	b.ReportMetric(rate, unit+"/s")
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+	if baseline > 0 {
+		b.ReportMetric(baseline/rate, "x-slower-than-insert")
+	}
+	return rate
+}
+
+// BenchmarkSubmission measures statement submission through the server (JSON,
+// and multipart with a 100 KB PDF) next to a plain single-row INSERT into the
+// same PostgreSQL in the same run. See docs/benchmarks.md.
+func BenchmarkSubmission(b *testing.B) {
+	env := newEnv(b)
+	clock := &fakeClock{}
+	clock.Set("2026-09-01 10:00:00")
+	env.clock = clock.Now
+	srv := env.start(func(c *config) {
+		c.RateLimitAPI, c.RateLimitStatements, c.RateLimitStatementsProc = 1<<30, 1<<30, 1<<30
+	})
+	editor := srv.client(b)
+	editor.login("freiberg-editor@demo.example")
+	path, _, _ := statementPlan(&testing.T{}, editor)
+	clock.Set("2026-10-10 10:00:00")
+
+	db, err := sql.Open("pgx", env.cfg.DatabaseURL)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(20)
+	if _, err := db.Exec(`CREATE TABLE bench_plain (id uuid PRIMARY KEY, text text NOT NULL, at timestamptz NOT NULL)`); err != nil {
+		b.Fatal(err)
+	}
+	var insert float64
+	b.Run("plain-insert", func(b *testing.B) {
+		insert = measureOps(b, func(int64) error {
+			_, err := db.ExecContext(context.Background(), `INSERT INTO bench_plain VALUES ($1, $2, now())`,
+				uuid.Must(uuid.NewV7()), "Die Lindenallee braucht einen sicheren Radweg.")
+			return err
+		}, 0, "ops")
+	})
+
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	post := func(body io.Reader, contentType string) error {
+		res, err := client.Post(srv.URL+path+"/statements", contentType, body)
+		if err != nil {
+			return err
+		}
+		defer res.Body.Close()
+		_, _ = io.Copy(io.Discard, res.Body)
+		if res.StatusCode != 201 {
+			return fmt.Errorf("status %d", res.StatusCode)
+		}
+		return nil
+	}
+	b.Run("submit-json", func(b *testing.B) {
+		measureOps(b, func(i int64) error {
+			raw, _ := json.Marshal(citizen(fmt.Sprintf("Stellungnahme Nummer %d: Die Lindenallee braucht einen sicheren Radweg.", i)))
+			return post(bytes.NewReader(raw), "application/json")
+		}, insert, "ops")
+	})
+	scan := append(samplePDF("Anlage"), make([]byte, 100<<10)...)
+	b.Run("submit-with-100KB-pdf", func(b *testing.B) {
+		measureOps(b, func(i int64) error {
+			var body bytes.Buffer
+			w := multipart.NewWriter(&body)
+			raw, _ := json.Marshal(citizen(fmt.Sprintf("Stellungnahme mit Anlage %d", i)))
+			_ = w.WriteField("statement", string(raw))
+			fw, _ := w.CreateFormFile("attachments", "anlage.pdf")
+			_, _ = fw.Write(scan)
+			_ = w.Close()
+			return post(&body, w.FormDataContentType())
+		}, insert, "ops")
+	})
+}
