@@ -72,7 +72,7 @@ func BenchmarkSubmission(b *testing.B) {
 	})
 	editor := srv.client(b)
 	editor.login("freiberg-editor@demo.example")
-	path, _, _ := statementPlan(&testing.T{}, editor)
+	path, _, _ := statementPlan(b, editor)
 	clock.Set("2026-10-10 10:00:00")
 
 	db, err := sql.Open("pgx", env.cfg.DatabaseURL)

@@ -73,7 +73,7 @@ func (c *client) upload(path, fileName string, content []byte, fields ...string)
 	return response{Status: res.StatusCode, Header: res.Header, Body: raw}
 }
 
-func mustStatus(t *testing.T, res response, status int, what string) response {
+func mustStatus(t testing.TB, res response, status int, what string) response {
 	t.Helper()
 	if res.Status != status {
 		t.Fatalf("%s: status %d, want %d: %s", what, res.Status, status, res.Body)

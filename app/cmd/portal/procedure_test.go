@@ -45,7 +45,7 @@ type procedureBody struct {
 	} `json:"phases"`
 }
 
-func decodeProcedure(t *testing.T, res response) procedureBody {
+func decodeProcedure(t testing.TB, res response) procedureBody {
 	t.Helper()
 	var b procedureBody
 	if err := json.Unmarshal(res.Body, &b); err != nil {

@@ -15,7 +15,7 @@ import (
 // statementPlan publishes a Freiberg Bebauungsplan with a §3(2) publication
 // (public) and a §4(2) participation of the invited Zweckverband, both from
 // 1 to 31 October 2026, and returns its path and phase IDs.
-func statementPlan(t *testing.T, editor *client) (path, public, invited string) {
+func statementPlan(t testing.TB, editor *client) (path, public, invited string) {
 	t.Helper()
 	res := mustStatus(t, editor.do("POST", "/api/v1/organisations/"+editor.orgID("Freiberg")+"/procedures", map[string]any{
 		"type": "land_use_plan", "subtype": "bebauungsplan", "title": "Bebauungsplan Nr. 12 „Lindenallee“",
