@@ -90,10 +90,12 @@ var farFuture = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 // follows the sort order, and it is cheap when matches are common. When they
 // are rare, the filters' own indexes find all of them and only those are sorted.
 // So no query reads many more rows than a page plus the rare matches.
-var walkBudget = 1000
+var walkBudget = 2000
 
-// budgetFor scales the budget with big pages (the map layer asks for 1,000).
-func budgetFor(need int) int { return max(walkBudget, 10*need) }
+// walkPerRow scales the budget with big pages (the map layer asks for 1,000).
+var walkPerRow = 10
+
+func budgetFor(need int) int { return max(walkBudget, walkPerRow*need) }
 
 // Relevance tiers, best first: every word in the title, every word in the
 // full-text index, the rest (found only in the folded text, as parts of
@@ -221,80 +223,154 @@ func filterConds(f procedure.Filter, terms []string, now time.Time) []cond {
 	return conds
 }
 
-// byRelevance fills the page from the tiers in turn.
+// tier is a part of the relevance order: its rank and its condition (nil:
+// every match, for the newest order).
+type tier struct {
+	rank float64
+	c    *cond
+}
+
+// byRelevance pages through the tiers in turn.
 func (s *Procedures) byRelevance(ctx context.Context, conds []cond, terms []string, cur *cursor, need int) ([]procedureRow, error) {
 	all, title := make([]string, len(terms)), make([]string, len(terms))
 	for i, t := range terms {
 		all[i], title[i] = t+":*", t+":*A"
 	}
 	tsq, tsqTitle := strings.Join(all, " & "), strings.Join(title, " & ")
-	tiers := []struct {
-		rank float64
-		c    cond
-	}{
-		{tierTitle, cond{"p.search @@ to_tsquery('german', ?)", []any{tsqTitle}}},
-		{tierText, cond{"p.search @@ to_tsquery('german', ?) AND NOT (p.search @@ to_tsquery('german', ?))", []any{tsq, tsqTitle}}},
-		{tierSpelled, cond{"NOT (p.search @@ to_tsquery('german', ?))", []any{tsq}}},
+	tiers := []tier{
+		{tierTitle, &cond{"p.search @@ to_tsquery('german', ?)", []any{tsqTitle}}},
+		{tierText, &cond{"p.search @@ to_tsquery('german', ?) AND NOT (p.search @@ to_tsquery('german', ?))", []any{tsq, tsqTitle}}},
+		{tierSpelled, &cond{"NOT (p.search @@ to_tsquery('german', ?))", []any{tsq}}},
 	}
-	var rows []procedureRow
-	for _, t := range tiers {
-		after := cur
-		if cur != nil && t.rank > cur.Rank {
-			continue // the cursor is past this tier
-		}
-		if cur != nil && t.rank < cur.Rank {
-			after = nil // a later tier starts from its beginning
-		}
-		got, err := s.newest(ctx, append(slices.Clip(conds), t.c), after, need-len(rows))
-		if err != nil {
-			return nil, err
-		}
-		for i := range got {
-			got[i].Rank = t.rank
-		}
-		if rows = append(rows, got...); len(rows) == need {
-			break
-		}
+	rank := cond{`(CASE WHEN p.search @@ to_tsquery('german', ?0) THEN 2
+		WHEN p.search @@ to_tsquery('german', ?1) THEN 1 ELSE 0 END)::float8`, []any{tsqTitle, tsq}}
+	if cur == nil {
+		return s.byTiers(ctx, conds, tiers, rank, nil, need)
 	}
-	return rows, nil
+	// The rest of the cursor's tier, then the lower tiers from their start.
+	i := slices.IndexFunc(tiers, func(t tier) bool { return t.rank == cur.Rank })
+	rows, err := s.byTiers(ctx, conds, tiers[i:i+1], rank, cur, need)
+	if err != nil || len(rows) == need || i+1 == len(tiers) {
+		return rows, err
+	}
+	more, err := s.byTiers(ctx, conds, tiers[i+1:], rank, nil, need-len(rows))
+	return append(rows, more...), err
 }
 
 // newest returns up to need procedures matching conds, newest first, after the
 // cursor's position if there is one.
 func (s *Procedures) newest(ctx context.Context, conds []cond, after *cursor, need int) ([]procedureRow, error) {
+	return s.byTiers(ctx, conds, []tier{{}}, cond{}, after, need)
+}
+
+// byTiers returns up to need procedures matching conds, by tier (in the given
+// order, ranked by rank) and newest first in each, after the cursor's position
+// if there is one. It reads the published index from that position for at
+// most a budget of rows; matches of tiers too rare to fill the page there come
+// from the filters' indexes, beyond the rows read.
+func (s *Procedures) byTiers(ctx context.Context, conds []cond, tiers []tier, rank cond, after *cursor, need int) ([]procedureRow, error) {
+	budget := budgetFor(need)
 	published := func(cols string) *bun.SelectQuery {
 		q := s.db.NewSelect().TableExpr("procedures AS p").ColumnExpr(cols).Where("p.published_at IS NOT NULL")
 		if after != nil {
 			q = q.Where("(p.published_at, p.id) < (?, ?)", after.Time, after.ID)
 		}
-		return q
+		return q.OrderExpr("p.published_at DESC, p.id DESC")
 	}
-	budget := budgetFor(need)
-	inOrder := func(cols string) *bun.SelectQuery {
-		return published(cols).OrderExpr("p.published_at DESC, p.id DESC").Limit(int64(budget))
+	walk := published("p.*").Limit(int64(budget))
+	withTier := func(q *bun.SelectQuery, ts []tier) *bun.SelectQuery {
+		var or []string
+		var args []any
+		for _, t := range ts {
+			if t.c == nil {
+				return q
+			}
+			or = append(or, "("+t.c.expr+")")
+			args = append(args, t.c.args...)
+		}
+		return q.Where(strings.Join(or, " OR "), args...)
 	}
-	var rows []procedureRow
-	// The filters stay outside the walk, so it reads at most budget entries of
-	// the published index.
-	walk := s.db.NewSelect().Model(&rows).ModelTableExpr("(?) AS p", inOrder("p.*")).ColumnExpr("?TableColumns")
-	if err := where(walk, conds).OrderExpr("p.published_at DESC, p.id DESC").Limit(int64(need)).Scan(ctx); err != nil {
-		return nil, err
+
+	// The filters stay outside the walk, so that it reads at most budget rows.
+	var found []procedureRow
+	if len(tiers) == 1 {
+		q := s.db.NewSelect().Model(&found).ModelTableExpr("(?) AS p", walk).ColumnExpr("?TableColumns")
+		q = withTier(where(q, conds), tiers)
+		if err := q.OrderExpr("p.published_at DESC, p.id DESC").Limit(int64(need)).Scan(ctx); err != nil {
+			return nil, err
+		}
+		for i := range found {
+			found[i].Rank = tiers[0].rank
+		}
+	} else {
+		// One pass over the walk keeps the newest need matches of every tier.
+		ranked := where(s.db.NewSelect().TableExpr("(?) AS p", walk).ColumnExpr("p.*").
+			ColumnExpr(rank.expr+" AS rank", rank.args...).
+			ColumnExpr("row_number() OVER (PARTITION BY "+rank.expr+" ORDER BY p.published_at DESC, p.id DESC) AS rn", rank.args...), conds)
+		q := s.db.NewSelect().Model(&found).ModelTableExpr("(?) AS p", ranked).ColumnExpr("?TableColumns, p.rank").
+			Where("p.rn <= ?", need).Where("p.rank <= ?", tiers[0].rank).
+			OrderExpr("p.rank DESC, p.published_at DESC, p.id DESC")
+		if err := q.Scan(ctx); err != nil {
+			return nil, err
+		}
 	}
-	if len(rows) == need || len(conds) == 0 {
-		return rows, nil
+
+	// Tiers that may have more matches beyond the walk, up to the first that
+	// fills the page from the walk alone.
+	var short []tier
+	for _, t := range tiers {
+		n := 0
+		for _, r := range found {
+			if r.Rank == t.rank {
+				n++
+			}
+		}
+		if n >= need {
+			break
+		}
+		short = append(short, t)
 	}
-	if done, err := s.walkedAll(ctx, inOrder("1"), budget); done || err != nil {
-		return rows, err
+	var beyond []procedureRow
+	if len(short) > 0 && (len(conds) > 0 || short[0].c != nil) {
+		// Rare matches: all of them through the filters' indexes, then those after
+		// the last row walked, sorted. None when the walk reached the end.
+		edge := published("p.published_at, p.id").Offset(int64(budget - 1)).Limit(1)
+		matches := s.db.NewSelect().TableExpr("procedures AS p").ColumnExpr("p.id, p.published_at").
+			Where("p.published_at IS NOT NULL").Where("EXISTS (SELECT FROM e)")
+		if rank.expr != "" {
+			matches = matches.ColumnExpr(rank.expr+" AS rank", rank.args...)
+		} else {
+			matches = matches.ColumnExpr("0::float8 AS rank")
+		}
+		matches = withTier(where(matches, conds), short)
+		// The bound applies to the materialised matches: as an index condition
+		// it would read the published index up to it.
+		top := s.db.NewSelect().TableExpr("m").ColumnExpr("m.*").
+			ColumnExpr("row_number() OVER (PARTITION BY m.rank ORDER BY m.published_at DESC, m.id DESC) AS rn").
+			Where("(m.published_at, m.id) < (SELECT e.published_at, e.id FROM e)")
+		err := s.db.NewSelect().
+			WithQuery(bun.NewWithQuery("e", edge).Materialized()).
+			WithQuery(bun.NewWithQuery("m", matches).Materialized()).
+			Model(&beyond).ColumnExpr("?TableColumns, t.rank").
+			Join("JOIN (?) AS t ON t.id = p.id AND t.rn <= ?", top, need).
+			OrderExpr("t.rank DESC, t.published_at DESC, t.id DESC").Scan(ctx)
+		if err != nil {
+			return nil, err
+		}
 	}
-	// Rare matches: all of them through the filters' indexes, then sorted.
-	matches := where(published("p.id, p.published_at"), conds)
-	top := s.db.NewSelect().TableExpr("m").ColumnExpr("m.id, m.published_at").
-		OrderExpr("m.published_at DESC, m.id DESC").Limit(int64(need))
-	rows = nil
-	err := s.db.NewSelect().WithQuery(bun.NewWithQuery("m", matches).Materialized()).
-		Model(&rows).ColumnExpr("?TableColumns").Join("JOIN (?) AS t ON t.id = p.id", top).
-		OrderExpr("t.published_at DESC, t.id DESC").Scan(ctx)
-	return rows, err
+
+	// In each tier the walked rows come before those beyond.
+	rows := make([]procedureRow, 0, need)
+	for _, t := range tiers {
+		for _, part := range [][]procedureRow{found, beyond} {
+			for _, r := range part {
+				if r.Rank == t.rank && len(rows) < need {
+					rows = append(rows, r)
+				}
+			}
+		}
+	}
+	return rows, nil
 }
 
 // byDeadline orders by the next deadline, soonest first, then the procedures

@@ -12,12 +12,13 @@ import (
 	"beteiligungsportal/domain/procedure"
 )
 
-// SetWalkBudget lowers the walk budget so that small test data reach the
-// paths for rare matches; the returned func restores it. Not for parallel tests.
+// SetWalkBudget makes walks read max(n, page size) rows, so that small test
+// data reach the paths for rare matches; the returned func restores it. Not for
+// parallel tests.
 func SetWalkBudget(n int) (restore func()) {
-	old := walkBudget
-	walkBudget = n
-	return func() { walkBudget = old }
+	oldBudget, oldPerRow := walkBudget, walkPerRow
+	walkBudget, walkPerRow = n, 1
+	return func() { walkBudget, walkPerRow = oldBudget, oldPerRow }
 }
 
 type referenceRow struct {
