@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
+	neturl "net/url"
 	"slices"
 	"sync"
 	"testing"
@@ -15,8 +17,12 @@ import (
 // catalogueSize is how many procedures the catalogue benchmark searches.
 const catalogueSize = 100_000
 
-// fillCatalogue inserts catalogueSize published procedures with one phase each,
-// spread over the demo municipalities, types and a small vocabulary of titles.
+// fillCatalogue inserts catalogueSize published procedures spread over the demo
+// municipalities, types and a small vocabulary of titles, with schedules as the
+// repository writes them: one main phase each, starting between 60 days ago and
+// 67 days ahead and lasting 41 days, an earlier phase for land-use plans, every
+// eighth dialog open-ended, and about one in eight of those long over concluded.
+// So about a third are open now and most have a deadline ahead.
 func fillCatalogue(b *testing.B, dsn string) {
 	b.Helper()
 	db, err := postgres.Open(dsn, postgres.PoolConfig{MaxOpen: 2, MaxIdle: 2})
@@ -26,26 +32,44 @@ func fillCatalogue(b *testing.B, dsn string) {
 	defer db.Close()
 	ctx := context.Background()
 	stmts := []string{
-		`INSERT INTO procedures (id, organisation_id, slug, type, subtype, title, summary, description, ags,
-			min_lon, min_lat, max_lon, max_lat, published_at, created_at, updated_at)
-		SELECT gen_random_uuid(), o.id, 'bench-' || i,
+		`WITH orgs AS (SELECT array_agg(id ORDER BY id) AS ids, array_agg(name ORDER BY id) AS names,
+				array_agg(ags ORDER BY id) AS agss, count(*)::int AS n
+			FROM organisations WHERE kind = 'municipality'),
+		g AS (SELECT i, 'bench-' || i AS slug, hashtext('bench-' || i) AS h FROM generate_series(1, ?) AS i),
+		t AS (SELECT g.*, i % 4 = 3 AND h & 7 = 0 AS open_ended,
+				(current_date - 60 + (h & 127))::timestamp AT TIME ZONE 'Europe/Berlin' AS main_start,
+				(current_date - 60 + (h & 127) + 41)::timestamp AT TIME ZONE 'Europe/Berlin' AS main_end,
+				(current_date - 60 + (h & 127) - 75)::timestamp AT TIME ZONE 'Europe/Berlin' AS early_start,
+				(current_date - 60 + (h & 127) - 60)::timestamp AT TIME ZONE 'Europe/Berlin' AS early_end
+			FROM g)
+		INSERT INTO procedures (id, organisation_id, slug, type, subtype, title, summary, description, ags,
+			min_lon, min_lat, max_lon, max_lat, published_at, concluded_at, participation, phase_ends, created_at, updated_at)
+		SELECT gen_random_uuid(), orgs.ids[1 + i % orgs.n], slug,
 			(ARRAY['land_use_plan','statute','survey','dialog'])[1 + i % 4],
 			(ARRAY['bebauungsplan','gehoelzschutzsatzung','umfrage','dialog'])[1 + i % 4],
 			(ARRAY['Bebauungsplan','Gehölzschutzsatzung','Umfrage','Dialog'])[1 + i % 4] || ' Nr. ' || i || ' „' ||
 			(ARRAY['Am Mühlgraben','Hauptstraße','Bahnhofstraße','Am Markt','Schulcampus','Gewerbegebiet Nord','Wohnen am Park'])[1 + i % 7] || '“',
-			'Beteiligung zu ' || (ARRAY['Wohnen','Gewerbe','Verkehr','Grünflächen','Schule'])[1 + i % 5] || ' in ' || o.name,
+			'Beteiligung zu ' || (ARRAY['Wohnen','Gewerbe','Verkehr','Grünflächen','Schule'])[1 + i % 5] || ' in ' || orgs.names[1 + i % orgs.n],
 			'Beschreibung des Vorhabens Nummer ' || i,
-			o.ags, 12.0 + (i % 200) * 0.01, 50.5 + (i % 100) * 0.01, 12.01 + (i % 200) * 0.01, 50.51 + (i % 100) * 0.01,
-			now() - (i || ' minutes')::interval, now(), now()
-		FROM generate_series(1, ?) AS i
-		JOIN LATERAL (SELECT id, name, ags FROM organisations WHERE kind = 'municipality' ORDER BY id OFFSET (i % 3) LIMIT 1) o ON true`,
+			orgs.agss[1 + i % orgs.n], 12.0 + (i % 200) * 0.01, 50.5 + (i % 100) * 0.01, 12.01 + (i % 200) * 0.01, 50.51 + (i % 100) * 0.01,
+			now() - (i || ' minutes')::interval,
+			CASE WHEN NOT open_ended AND main_end < now() - interval '7 days' AND h & 8 = 0 THEN main_end + interval '7 days' END,
+			CASE WHEN i % 4 = 0 THEN tstzmultirange(tstzrange(early_start, early_end), tstzrange(main_start, main_end))
+				WHEN open_ended THEN tstzmultirange(tstzrange(main_start, NULL))
+				ELSE tstzmultirange(tstzrange(main_start, main_end)) END,
+			CASE WHEN i % 4 = 0 THEN ARRAY[early_end, main_end] WHEN open_ended THEN '{}' ELSE ARRAY[main_end] END,
+			now(), now()
+		FROM t, orgs`,
+		// one phase per period of the schedule
 		`INSERT INTO procedure_phases (id, procedure_id, kind, audience, start_date, end_date, starts_at, ends_at, announced_on)
 		SELECT gen_random_uuid(), p.id,
-			CASE WHEN p.type = 'land_use_plan' THEN 'publication' ELSE 'participation' END, 'public',
-			d.s, d.s + 40, d.s::timestamp AT TIME ZONE 'Europe/Berlin', (d.s + 41)::timestamp AT TIME ZONE 'Europe/Berlin',
-			CASE WHEN p.type = 'land_use_plan' THEN d.s - 10 END
-		FROM procedures p, LATERAL (SELECT (current_date - 60 + (hashtext(p.slug) & 127))::date AS s) d`,
-		`ANALYZE`,
+			CASE WHEN p.type <> 'land_use_plan' THEN 'participation' WHEN r.n = 1 THEN 'early_public' ELSE 'publication' END, 'public',
+			(lower(r.r) AT TIME ZONE 'Europe/Berlin')::date, (upper(r.r) AT TIME ZONE 'Europe/Berlin')::date - 1,
+			lower(r.r), upper(r.r),
+			CASE WHEN p.type = 'land_use_plan' AND r.n = 2 THEN (lower(r.r) AT TIME ZONE 'Europe/Berlin')::date - 10 END
+		FROM procedures p, unnest(p.participation) WITH ORDINALITY AS r(r, n)
+		WHERE p.slug LIKE 'bench-%'`,
+		`VACUUM ANALYZE`,
 	}
 	for i, q := range stmts {
 		args := []any{}
@@ -114,12 +138,60 @@ func BenchmarkCatalogue(b *testing.B) {
 	var static float64
 	b.Run("static", func(b *testing.B) { static = measure(b, srv.URL+"/healthz", 0) })
 	for _, bc := range []struct{ name, path string }{
+		{"list-20-newest", "/api/v1/procedures?limit=20"},
 		{"list-20-filtered", "/api/v1/procedures?type=land_use_plan&ags=14522000&open=true&limit=20"},
+		{"list-20-status", "/api/v1/procedures?status=evaluation&limit=20"},
+		{"list-20-bbox", "/api/v1/procedures?bbox=12.50,50.99,12.52,51.01&limit=20"},
 		{"list-20-deadline", "/api/v1/procedures?sort=deadline&limit=20"},
+		{"list-20-deadline-page-2", "/api/v1/procedures?sort=deadline&limit=20&cursor=" + secondPage(b, srv.URL+"/api/v1/procedures?sort=deadline&limit=20")},
 		{"detail", "/api/v1/procedures/bench-4242"},
 		{"search", "/api/v1/procedures?q=m%C3%BChlgraben%20bebauungsplan&limit=20"},
 		{"search-compound", "/api/v1/procedures?q=strasse&limit=20"},
+		{"search-rare", "/api/v1/procedures?q=4242&limit=20"},
+		{"search-deadline", "/api/v1/procedures?q=bebauungsplan&sort=deadline&limit=20"},
 	} {
+		wantItems(b, srv.URL+bc.path)
 		b.Run(bc.name, func(b *testing.B) { measure(b, srv.URL+bc.path, static) })
+	}
+}
+
+// secondPage returns the cursor of the page after the first one of url.
+func secondPage(b *testing.B, url string) string {
+	b.Helper()
+	var page struct {
+		NextCursor string `json:"next_cursor"`
+	}
+	getJSON(b, url, &page)
+	if page.NextCursor == "" {
+		b.Fatalf("%s: no second page", url)
+	}
+	return neturl.QueryEscape(page.NextCursor)
+}
+
+// wantItems makes sure a case measures real answers, not an empty page.
+func wantItems(b *testing.B, url string) {
+	b.Helper()
+	var body struct {
+		Items *[]json.RawMessage `json:"items"`
+		ID    string             `json:"id"`
+	}
+	getJSON(b, url, &body)
+	if (body.Items == nil && body.ID == "") || (body.Items != nil && len(*body.Items) == 0) {
+		b.Fatalf("%s: empty answer", url)
+	}
+}
+
+func getJSON(b *testing.B, url string, v any) {
+	b.Helper()
+	res, err := http.Get(url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != 200 {
+		b.Fatalf("%s: status %d", url, res.StatusCode)
+	}
+	if err := json.NewDecoder(res.Body).Decode(v); err != nil {
+		b.Fatalf("%s: %v", url, err)
 	}
 }
