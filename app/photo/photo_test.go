@@ -41,9 +41,9 @@ func exifBlock(orientation int) []byte {
 	}
 	// IFD0 at 8: 3 entries → 2 + 36 + 4 = 42 bytes, data after at 50.
 	t = be.AppendUint16(t, 3)
-	entry(0x010F, 2, 8, 50)                     // Make "SERIAL1\0" at 50
+	entry(0x010F, 2, 8, 50)                      // Make "SERIAL1\0" at 50
 	entry(0x0112, 3, 1, uint32(orientation)<<16) // SHORT left-justified
-	entry(0x8825, 4, 1, 58)                     // GPS IFD at 58
+	entry(0x8825, 4, 1, 58)                      // GPS IFD at 58
 	t = be.AppendUint32(t, 0)
 	t = append(t, "SERIAL1\x00"...)
 	// GPS IFD at 58: 2 entries → 2 + 24 + 4 = 30, rationals at 88.
