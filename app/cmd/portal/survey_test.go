@@ -93,7 +93,7 @@ func TestSurveyQuestionnaireRules(t *testing.T) {
 	p := wantProblem(t, editor.do("PUT", path+"/survey", bad), 422, "validation")
 	got := fieldsOf(p)
 	want := map[string]string{
-		"sections[0].questions[0].options[0].label": "survey.option_empty",
+		"sections[0].questions[0].options[0].label":   "survey.option_empty",
 		"sections[0].questions[1].condition.question": "survey.condition_backwards",
 		"sections[0].questions[2].scale":              "survey.scale_invalid",
 		"sections[0].questions[3].options":            "survey.too_few_options",
