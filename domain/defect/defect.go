@@ -413,3 +413,12 @@ type Filter struct {
 	From, To     time.Time // created at, zero: open
 	Limit        int
 }
+
+// Client is a third-party application the instance admin allowed to post
+// Open311 requests with an API key.
+type Client struct {
+	ID        uuid.UUID
+	Name      string
+	CreatedAt time.Time
+	RevokedAt time.Time
+}
