@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
 )
@@ -409,4 +410,47 @@ func TestSurveyAccessCodes(t *testing.T) {
 	// An invalid response does not use up the code.
 	wantProblem(t, neighbour.do("POST", path+"/survey/responses", map[string]any{"answers": map[string]any{}, "access_code": codes.Codes[1]}), 422, "validation")
 	mustStatus(t, neighbour.do("POST", path+"/survey/responses", withCode(codes.Codes[1])), 201, "second code")
+}
+
+func TestSurveyOnePerAccount(t *testing.T) {
+	env := newEnv(t)
+	clock := &fakeClock{}
+	clock.Set("2026-09-01 10:00:00")
+	env.clock = clock.Now
+	srv := env.start()
+	editor := srv.client(t)
+	editor.login("freiberg-editor@demo.example")
+	qn := surveyQuestionnaire()
+	qn["settings"] = map[string]any{"require_account": true}
+	path := surveyProcedure(t, editor, qn)
+	clock.Set("2026-10-31 23:59:00") // the last minute of the period
+	wantProblem(t, srv.client(t).do("POST", path+"/survey/responses", answer(nil)), 401, "unauthenticated")
+	member := srv.client(t)
+	member.login("doebeln-editor@demo.example")
+	mustStatus(t, member.do("POST", path+"/survey/responses", answer(nil)), 201, "signed in")
+	// The same account from another browser.
+	again := srv.client(t)
+	again.login("doebeln-editor@demo.example")
+	wantProblem(t, again.do("POST", path+"/survey/responses", answer(nil)), 409, "conflict")
+}
+
+func TestSurveyDemoQuestionnaire(t *testing.T) {
+	env := newEnv(t)
+	for range 2 { // idempotent
+		if err := seedDemo(t.Context(), env.cfg, io.Discard); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv := env.start()
+	path := "/api/v1/procedures/umfrage-mobilitaet-grimma/survey"
+	q := mustStatus(t, srv.client(t).do("GET", path, nil), 200, "demo questionnaire")
+	if q.JSON()["open"] != true || len(q.JSON()["sections"].([]any)) != 2 {
+		t.Fatalf("demo questionnaire: %s", q.Body)
+	}
+	staff := srv.client(t)
+	staff.login("grimma-admin@demo.example")
+	res := mustStatus(t, staff.do("GET", path+"/results", nil), 200, "demo results")
+	if res.JSON()["responses"] != float64(40) {
+		t.Fatalf("demo responses: %v", res.JSON()["responses"])
+	}
 }
