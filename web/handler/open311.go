@@ -72,6 +72,8 @@ type open311Errors struct {
 	Errors  []open311Error `xml:"error"`
 }
 
+func (e open311Errors) list() any { return e.Errors }
+
 // render writes v as XML (with the declaration the specification requires)
 // or JSON in UTF-8.
 func render(c *fiber.Ctx, status int, v any, format string) error {
