@@ -146,3 +146,16 @@ func TestProcessRefusals(t *testing.T) {
 		t.Errorf("png: %v %s", err, res.ContentType)
 	}
 }
+
+func BenchmarkProcessPhone(b *testing.B) {
+	img := image.NewRGBA(image.Rect(0, 0, 4000, 3000))
+	var buf bytes.Buffer
+	_ = jpeg.Encode(&buf, img, &jpeg.Options{Quality: 85})
+	in := insertAPP1(buf.Bytes(), exifBlock(6))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := Process(in, "image/jpeg", Options{MaxPixels: 25_000_000}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
