@@ -526,6 +526,19 @@ func (h *Open311) Create(c *fiber.Ctx) error {
 	if code == "" {
 		return &domain.ValidationError{Fields: []domain.FieldError{{Field: "service_code", Code: "open311.service_code_missing"}}}
 	}
+	if j := c.FormValue("jurisdiction_id"); j != "" {
+		cats, procs, err := h.Defects.Service.Services(c.UserContext())
+		if err != nil {
+			return err
+		}
+		found := false
+		for _, cat := range cats {
+			found = found || (cat.Code == code && procs[cat.ProcedureID].Slug == j)
+		}
+		if !found {
+			return problem.New(fiber.StatusNotFound, "not_found", "open311.jurisdiction_not_found")
+		}
+	}
 	in := defect.Input{CategoryCode: code, Description: strings.Clone(c.FormValue("description")),
 		Address: strings.Clone(c.FormValue("address_string")), Email: strings.Clone(c.FormValue("email")),
 		MediaURL: strings.Clone(c.FormValue("media_url"))}
