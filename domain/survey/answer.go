@@ -327,7 +327,10 @@ func hasKey(list []Option, key string) bool {
 
 // Cell is one stored part of an answer: a chosen option, a matrix item's
 // point, a ranked option's place, a number or a text. Results are counted
-// over cells in the database.
+// over cells in the database. Every answered question has exactly one cell
+// with an empty Choice except single choices and rankings (one cell per
+// option): the value of a single-value question, or a marker of a multiple
+// choice or matrix.
 type Cell struct {
 	Question string
 	Choice   string // option, matrix item or ranked option; "" for single values
@@ -342,6 +345,11 @@ func (a Answers) Cells(qn *Questionnaire) []Cell {
 		ans, ok := a[q.Key]
 		if !ok {
 			continue
+		}
+		if q.Kind == KindMultiple || q.Kind == KindMatrix {
+			// One cell per respondent, so results count respondents without
+			// counting distinct responses.
+			out = append(out, Cell{Question: q.Key})
 		}
 		switch q.Kind {
 		case KindSingle, KindMultiple:

@@ -219,7 +219,7 @@ func TestCellsAndColumns(t *testing.T) {
 		t.Fatal(err)
 	}
 	cells := a.Cells(&qn)
-	if len(cells) != 1+2+1+2+3+1 {
+	if len(cells) != 1+(1+2)+1+(1+2)+3+1 {
 		t.Fatalf("cells: %+v", cells)
 	}
 	if cells[0].Choice != OtherKey || cells[0].Text != "Roller" {

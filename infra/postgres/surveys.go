@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -235,9 +236,14 @@ func (s *Surveys) EachResponse(ctx context.Context, procedureID uuid.UUID, fn fu
 	return rows.Err()
 }
 
-// Tally counts the answers in SQL. With a filter, only responses that chose
-// the filter's option count; the index on (survey_id, question, choice)
-// serves both the counts and the filter's subquery.
+// Tally counts the answers in SQL: one scan of the survey's cells, grouped by
+// question, option and value, gives option counts, respondents (the one cell
+// per answered question with an empty choice, see survey.Cell) and the
+// distribution of every numeric answer, from which mean, median, minimum and
+// maximum follow exactly. With a filter, only responses that chose the
+// filter's option count. The rows grouped are a few per option and scale
+// point, not per response. It runs in one read-only transaction so that all
+// numbers describe the same moment.
 func (s *Surveys) Tally(ctx context.Context, qn *survey.Questionnaire, procedureID uuid.UUID, f *survey.Filter, texts bool) (survey.Tally, error) {
 	t := survey.Tally{Respondents: map[string]int{}, Texts: map[string][]string{}}
 	where := "a.survey_id = ?"
@@ -246,99 +252,114 @@ func (s *Surveys) Tally(ctx context.Context, qn *survey.Questionnaire, procedure
 		where += " AND a.response_id IN (SELECT g.response_id FROM survey_answers g WHERE g.survey_id = ? AND g.question = ? AND g.choice = ?)"
 		args = append(args, procedureID, f.Question, f.Choice)
 	}
-	with := func(extra ...any) []any { return append(append([]any{}, args...), extra...) }
-
-	if f == nil {
-		if err := s.db.NewRaw(`SELECT count(*) FROM survey_responses WHERE survey_id = ? AND status = 'submitted'`, procedureID).
-			Scan(ctx, &t.Responses); err != nil {
-			return t, err
+	err := s.db.RunInTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}, func(ctx context.Context, tx bun.Tx) error {
+		// Compiling this query costs more than it saves.
+		if _, err := tx.ExecContext(ctx, "SET LOCAL jit = off"); err != nil {
+			return err
 		}
-	} else {
-		if err := s.db.NewRaw(`SELECT count(DISTINCT response_id) FROM survey_answers WHERE survey_id = ? AND question = ? AND choice = ?`,
+		if f == nil {
+			if err := tx.NewRaw(`SELECT count(*) FROM survey_responses WHERE survey_id = ? AND status = 'submitted'`, procedureID).
+				Scan(ctx, &t.Responses); err != nil {
+				return err
+			}
+		} else if err := tx.NewRaw(`SELECT count(*) FROM survey_answers WHERE survey_id = ? AND question = ? AND choice = ?`,
 			procedureID, f.Question, f.Choice).Scan(ctx, &t.Responses); err != nil {
-			return t, err
+			return err
 		}
-	}
-
-	// Respondents per question: responses with at least one cell of it.
-	var resp []struct {
-		Question string `bun:"question"`
-		N        int    `bun:"n"`
-	}
-	if err := s.db.NewRaw(`SELECT a.question, count(DISTINCT a.response_id) AS n
-		FROM survey_answers a WHERE `+where+` GROUP BY a.question`, args...).Scan(ctx, &resp); err != nil {
-		return t, err
-	}
-	for _, r := range resp {
-		t.Respondents[r.Question] = r.N
-	}
-
-	choice := qn.KeysOf(survey.KindSingle, survey.KindMultiple)
-	var counts []struct {
-		Question string `bun:"question"`
-		Choice   string `bun:"choice"`
-		N        int    `bun:"n"`
-	}
-	if err := s.db.NewRaw(`SELECT a.question, a.choice, count(*) AS n FROM survey_answers a
-		WHERE `+where+` AND a.question = ANY(?) GROUP BY a.question, a.choice`, with(pgArray(choice))...).Scan(ctx, &counts); err != nil {
-		return t, err
-	}
-	for _, c := range counts {
-		t.Counts = append(t.Counts, survey.Count{Question: c.Question, Choice: c.Choice, N: c.N})
-	}
-
-	scaled := qn.KeysOf(survey.KindScale, survey.KindMatrix)
-	var points []struct {
-		Question string  `bun:"question"`
-		Choice   string  `bun:"choice"`
-		Num      float64 `bun:"num"`
-		N        int     `bun:"n"`
-	}
-	if err := s.db.NewRaw(`SELECT a.question, a.choice, a.num, count(*) AS n FROM survey_answers a
-		WHERE `+where+` AND a.question = ANY(?) AND a.num IS NOT NULL GROUP BY a.question, a.choice, a.num`,
-		with(pgArray(scaled))...).Scan(ctx, &points); err != nil {
-		return t, err
-	}
-	for _, p := range points {
-		t.Points = append(t.Points, survey.Point{Question: p.Question, Choice: p.Choice, Value: int(p.Num), N: p.N})
-	}
-
-	numeric := qn.KeysOf(survey.KindScale, survey.KindMatrix, survey.KindNumber, survey.KindRanking)
-	var stats []struct {
-		Question string  `bun:"question"`
-		Choice   string  `bun:"choice"`
-		N        int     `bun:"n"`
-		Mean     float64 `bun:"mean"`
-		Median   float64 `bun:"median"`
-		Min      float64 `bun:"min"`
-		Max      float64 `bun:"max"`
-	}
-	if err := s.db.NewRaw(`SELECT a.question, a.choice, count(*) AS n, avg(a.num) AS mean,
-			percentile_cont(0.5) WITHIN GROUP (ORDER BY a.num) AS median, min(a.num) AS min, max(a.num) AS max
-		FROM survey_answers a WHERE `+where+` AND a.question = ANY(?) AND a.num IS NOT NULL
-		GROUP BY a.question, a.choice`, with(pgArray(numeric))...).Scan(ctx, &stats); err != nil {
-		return t, err
-	}
-	for _, st := range stats {
-		t.Stats = append(t.Stats, survey.Stat{Question: st.Question, Choice: st.Choice, N: st.N, Mean: st.Mean,
-			Median: st.Median, Min: st.Min, Max: st.Max})
-	}
-
-	if texts {
+		var groups []struct {
+			Question string   `bun:"question"`
+			Choice   string   `bun:"choice"`
+			Num      *float64 `bun:"num"`
+			N        int      `bun:"n"`
+		}
+		if err := tx.NewRaw(`SELECT a.question, a.choice, a.num, count(*) AS n FROM survey_answers a
+			WHERE `+where+` GROUP BY a.question, a.choice, a.num`, args...).Scan(ctx, &groups); err != nil {
+			return err
+		}
+		dist := map[[2]string]map[float64]int{}
+		for _, g := range groups {
+			q := qn.Question(g.Question)
+			if q == nil {
+				continue
+			}
+			switch {
+			case q.Kind == survey.KindSingle:
+				t.Respondents[q.Key] += g.N
+			case q.Kind == survey.KindRanking:
+				t.Respondents[q.Key] = max(t.Respondents[q.Key], g.N)
+			case g.Choice == "":
+				t.Respondents[q.Key] += g.N
+			}
+			if g.Num == nil {
+				if g.Choice != "" {
+					t.Counts = append(t.Counts, survey.Count{Question: g.Question, Choice: g.Choice, N: g.N})
+				}
+				continue
+			}
+			k := [2]string{g.Question, g.Choice}
+			if dist[k] == nil {
+				dist[k] = map[float64]int{}
+			}
+			dist[k][*g.Num] += g.N
+			if q.Kind == survey.KindScale || q.Kind == survey.KindMatrix {
+				t.Points = append(t.Points, survey.Point{Question: g.Question, Choice: g.Choice, Value: int(*g.Num), N: g.N})
+			}
+		}
+		for k, d := range dist {
+			t.Stats = append(t.Stats, statOf(k[0], k[1], d))
+		}
+		if !texts {
+			return nil
+		}
 		var list []struct {
 			Question string `bun:"question"`
 			Text     string `bun:"answer_text"`
 		}
-		if err := s.db.NewRaw(`SELECT a.question, a.answer_text FROM survey_answers a
+		if err := tx.NewRaw(`SELECT a.question, a.answer_text FROM survey_answers a
 			WHERE `+where+` AND a.question = ANY(?) AND a.answer_text <> ''
-			ORDER BY a.question, a.response_id LIMIT 10000`, with(pgArray(qn.TextQuestions()))...).Scan(ctx, &list); err != nil {
-			return t, err
+			ORDER BY a.question, a.response_id LIMIT 10000`, append(args, pgArray(qn.TextQuestions()))...).Scan(ctx, &list); err != nil {
+			return err
 		}
 		for _, l := range list {
 			t.Texts[l.Question] = append(t.Texts[l.Question], l.Text)
 		}
+		return nil
+	})
+	return t, err
+}
+
+// statOf summarises a distribution of values with their counts.
+func statOf(question, choice string, d map[float64]int) survey.Stat {
+	vals := make([]float64, 0, len(d))
+	st := survey.Stat{Question: question, Choice: choice}
+	sum := 0.0
+	for v, n := range d {
+		vals = append(vals, v)
+		st.N += n
+		sum += v * float64(n)
 	}
-	return t, nil
+	slices.Sort(vals)
+	if st.N == 0 {
+		return st
+	}
+	st.Mean, st.Min, st.Max = sum/float64(st.N), vals[0], vals[len(vals)-1]
+	// The median is the middle value, or the mean of the two middle ones.
+	at := func(pos int) float64 { // pos: 0-based position in the sorted answers
+		seen := 0
+		for _, v := range vals {
+			seen += d[v]
+			if pos < seen {
+				return v
+			}
+		}
+		return vals[len(vals)-1]
+	}
+	if st.N%2 == 1 {
+		st.Median = at(st.N / 2)
+	} else {
+		st.Median = (at(st.N/2-1) + at(st.N/2)) / 2
+	}
+	return st
 }
 
 // pgArray passes a string slice as a PostgreSQL text array (never NULL).
