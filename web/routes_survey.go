@@ -13,25 +13,22 @@ import (
 	"beteiligungsportal/web/request"
 )
 
-// Survey responses per client IP: a household or an office behind one
-// address answers several times, a script is slowed down. Per survey, a
-// burst that no real participation produces. Both fail open, like
-// statements: losing a response is worse than a missed limit.
-const (
-	surveyResponsesPerIPHour       = 30
-	surveyResponsesPerSurveyMinute = 600
-)
-
-// registerSurveys adds the routes of online surveys under api.
-func registerSurveys(api fiber.Router, svc *appsurvey.Service, val *request.Validator, limiter middleware.Limiter, log *slog.Logger, secure bool) {
+// registerSurveys adds the routes of online surveys under api. Responses
+// and drafts are contributions like statements and share their limits
+// (PORTAL_RATE_LIMIT_STATEMENTS per hour and client IP,
+// PORTAL_RATE_LIMIT_STATEMENTS_PROCEDURE per minute and survey), in buckets
+// of their own: a household or an office behind one address can answer
+// several times, a script is slowed down. Both fail open like statements:
+// losing a response is worse than a missed limit.
+func registerSurveys(api fiber.Router, cfg Config, svc *appsurvey.Service, limiter middleware.Limiter, log *slog.Logger, val *request.Validator) {
 	if svc == nil {
 		return
 	}
-	h := &handler.Surveys{Service: svc, Validator: val, Secure: secure}
-	byIP := middleware.Rule{Limiter: limiter, Name: "survey-ip", Rate: surveyResponsesPerIPHour, Burst: surveyResponsesPerIPHour,
+	h := &handler.Surveys{Service: svc, Validator: val, Secure: cfg.BaseURL.Scheme == "https"}
+	byIP := middleware.Rule{Limiter: limiter, Name: "survey-ip", Rate: cfg.RateLimitStatements, Burst: cfg.RateLimitStatements,
 		Period: time.Hour, Policy: middleware.FailOpen, Key: func(c *fiber.Ctx) string { return c.IP() }}
-	bySurvey := middleware.Rule{Limiter: limiter, Name: "survey-proc", Rate: surveyResponsesPerSurveyMinute,
-		Burst: surveyResponsesPerSurveyMinute, Period: time.Minute, Policy: middleware.FailOpen,
+	bySurvey := middleware.Rule{Limiter: limiter, Name: "survey-proc", Rate: cfg.RateLimitStatementsProc,
+		Burst: cfg.RateLimitStatementsProc, Period: time.Minute, Policy: middleware.FailOpen,
 		Key: func(c *fiber.Ctx) string { return strings.Clone(c.Params("id")) }}
 	limited := []fiber.Handler{middleware.RateLimit(byIP, log), middleware.RateLimit(bySurvey, log)}
 

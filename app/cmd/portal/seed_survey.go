@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"time"
 
@@ -61,7 +62,7 @@ func demoQuestionnaire() survey.Questionnaire {
 // seedSurvey gives the demo survey its questionnaire and some demo
 // responses, once. The procedure is already published, so the questionnaire
 // goes straight to the store (the use case allows changes only to drafts).
-func seedSurvey(ctx context.Context, db *bun.DB, svc services) (int, error) {
+func seedSurvey(ctx context.Context, cfg config, db *bun.DB) (int, error) {
 	procs := postgres.NewProcedures(db)
 	pr, err := procs.GetBySlug(ctx, demoSurveySlug)
 	if errors.Is(err, domain.ErrNotFound) {
@@ -86,6 +87,7 @@ func seedSurvey(ctx context.Context, db *bun.DB, svc services) (int, error) {
 		return 0, err
 	}
 	created := 1
+	svc := newSurveyService(cfg, db, slog.Default(), systemClock)
 	rnd := rand.New(rand.NewPCG(2035, 1))
 	pick := func(keys ...string) string { return keys[rnd.IntN(len(keys))] }
 	for range 40 {
@@ -102,7 +104,7 @@ func seedSurvey(ctx context.Context, db *bun.DB, svc services) (int, error) {
 		for k, v := range a {
 			answers[k], _ = json.Marshal(v)
 		}
-		_, err := svc.surveys.Submit(ctx, nil, demoSurveySlug, appsurvey.Submission{Answers: answers})
+		_, err := svc.Submit(ctx, nil, demoSurveySlug, appsurvey.Submission{Answers: answers})
 		if errors.Is(err, domain.ErrClosed) {
 			break // not open today
 		}

@@ -454,3 +454,22 @@ func TestSurveyDemoQuestionnaire(t *testing.T) {
 		t.Fatalf("demo responses: %v", res.JSON()["responses"])
 	}
 }
+
+func TestSurveyResponsesLimitedPerIP(t *testing.T) {
+	env := newEnv(t)
+	clock := &fakeClock{}
+	clock.Set("2026-09-01 10:00:00")
+	env.clock = clock.Now
+	srv := env.start(func(c *config) { c.RateLimitStatements = 2 })
+	editor := srv.client(t)
+	editor.login("freiberg-editor@demo.example")
+	path := surveyProcedure(t, editor, surveyQuestionnaire())
+	clock.Set("2026-10-02 08:00:00")
+	for i := range 2 {
+		mustStatus(t, srv.client(t).do("POST", path+"/survey/responses", answer(nil)), 201, fmt.Sprint("browser ", i))
+	}
+	res := wantProblem(t, srv.client(t).do("POST", path+"/survey/responses", answer(nil)), 429, "rate_limited")
+	if res["detail"] == "" {
+		t.Fatal("no detail")
+	}
+}
