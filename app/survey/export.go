@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -17,16 +18,41 @@ import (
 	"beteiligungsportal/domain/survey"
 )
 
+// csvWriter writes records with every text cell neutralised.
+type csvWriter struct{ *csv.Writer }
+
+func (w csvWriter) Write(rec []string) error {
+	for i, v := range rec {
+		rec[i] = neutralise(v)
+	}
+	return w.Writer.Write(rec)
+}
+
+// neutralise keeps a spreadsheet from running a cell as a formula (CSV
+// injection): free-text answers are anyone's text, and "=HYPERLINK(…)" in
+// them must stay text. Cells starting with =, +, -, @, tab or carriage
+// return get a leading apostrophe, as OWASP recommends; numbers (a negative
+// one starts with "-") stay numbers.
+func neutralise(v string) string {
+	if v == "" || !strings.ContainsRune("=+-@\t\r", rune(v[0])) {
+		return v
+	}
+	if _, err := strconv.ParseFloat(strings.Replace(v, ",", ".", 1), 64); err == nil {
+		return v
+	}
+	return "'" + v
+}
+
 // newCSV starts a CSV file as German spreadsheets open it without asking:
 // UTF-8 with a byte order mark, semicolons, CRLF line ends.
-func newCSV(w io.Writer) (*csv.Writer, error) {
+func newCSV(w io.Writer) (csvWriter, error) {
 	if _, err := io.WriteString(w, "\uFEFF"); err != nil {
-		return nil, err
+		return csvWriter{}, err
 	}
 	cw := csv.NewWriter(w)
 	cw.Comma = ';'
 	cw.UseCRLF = true
-	return cw, nil
+	return csvWriter{cw}, nil
 }
 
 // ExportResponses writes the raw responses as CSV, one row per submitted
