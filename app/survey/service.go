@@ -90,6 +90,11 @@ func NewService(tx TxRunner, secret []byte, log *slog.Logger, now func() time.Ti
 // MaxCodes is the most access codes one request generates.
 const MaxCodes = 10000
 
+// MaxDraftSize bounds the answers kept in one draft (bytes of JSON): drafts
+// are stored unchecked, so their size is bounded here rather than by the
+// questions' rules.
+const MaxDraftSize = 256 << 10
+
 // View is a survey as a participant or staff member reads it.
 type View struct {
 	Procedure procedure.Procedure
@@ -441,10 +446,15 @@ func (s *Service) SaveDraft(ctx context.Context, p *account.Principal, idOrSlug 
 			return err
 		}
 		var v domain.ValidationError
-		for k := range sub.Answers {
+		size := 0
+		for k, a := range sub.Answers {
+			size += len(k) + len(a)
 			if sv.Questionnaire.Question(k) == nil {
 				v.Add("answers."+k, "survey.question_unknown")
 			}
+		}
+		if size > MaxDraftSize {
+			v.Add("answers", "survey.draft_too_large")
 		}
 		if err := v.Err(); err != nil {
 			return err

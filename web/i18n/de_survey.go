@@ -17,6 +17,7 @@ var deSurvey = map[string]string{
 	"survey.results_not_published": "Die Ergebnisse dieser Umfrage sind (noch) nicht veröffentlicht.",
 	"survey.too_many_codes":        "Es können je Anfrage 1 bis 10.000 Zugangscodes erzeugt werden.",
 	"survey.too_many_answers":      "Die Antwort enthält zu viele Felder.",
+	"survey.draft_too_large":       "Der Entwurf ist zu groß, um gespeichert zu werden.",
 	"survey.filter_invalid":        "Der Filter muss die Form „Frage:Option“ haben und eine Auswahlfrage mit einer ihrer Optionen nennen.",
 
 	// The questionnaire.
