@@ -270,6 +270,9 @@ func (s *Procedures) newest(ctx context.Context, conds []cond, after *cursor, ne
 // from the filters' indexes, beyond the rows read.
 func (s *Procedures) byTiers(ctx context.Context, conds []cond, tiers []tier, rank cond, after *cursor, need int) ([]procedureRow, error) {
 	budget := budgetFor(need)
+	if len(tiers) > 1 {
+		budget = max(budget/2, need) // one pass for every tier cannot stop early
+	}
 	published := func(cols string) *bun.SelectQuery {
 		q := s.db.NewSelect().TableExpr("procedures AS p").ColumnExpr(cols).Where("p.published_at IS NOT NULL")
 		if after != nil {
