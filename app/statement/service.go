@@ -26,6 +26,7 @@ import (
 	"beteiligungsportal/domain/account"
 	"beteiligungsportal/domain/file"
 	"beteiligungsportal/domain/geo"
+	org "beteiligungsportal/domain/organisation"
 	"beteiligungsportal/domain/procedure"
 	"beteiligungsportal/domain/statement"
 )
@@ -42,7 +43,12 @@ type Store interface {
 	SaveWeighing(ctx context.Context, list ...statement.Statement) error
 	List(ctx context.Context, f statement.Filter) (statement.Page, error)
 	SimilarPairs(ctx context.Context, procedureID uuid.UUID, threshold float64) ([][2]uuid.UUID, error)
+	// SetGroups records mass-statement groups (statement → group) and clears
+	// the others.
+	SetGroups(ctx context.Context, procedureID uuid.UUID, groups map[uuid.UUID]uuid.UUID) error
 	Count(ctx context.Context, procedureID uuid.UUID) (int, error)
+	// OrganisationNames names the public bodies statements speak for.
+	OrganisationNames(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]string, error)
 }
 
 // Procedures reads procedures.
@@ -63,13 +69,22 @@ type Repos struct {
 	Documents  Documents
 	Audit      audit.Writer
 	Mail       mail.Outbox
+	// Organisations checks the public bodies statements are recorded for.
+	Organisations Organisations
 }
 
-// TxRunner runs fn with repositories bound to one transaction (InTx) or to the
-// database without one (Read).
+// Organisations reads organisations.
+type Organisations interface {
+	Get(ctx context.Context, id uuid.UUID) (org.Organisation, error)
+}
+
+// TxRunner runs fn with repositories bound to one transaction (InTx), to the
+// database without one (Read), or to one read-only transaction that sees a
+// single consistent snapshot (Snapshot).
 type TxRunner interface {
 	InTx(ctx context.Context, fn func(ctx context.Context, r Repos) error) error
 	Read(ctx context.Context, fn func(ctx context.Context, r Repos) error) error
+	Snapshot(ctx context.Context, fn func(ctx context.Context, r Repos) error) error
 }
 
 // Config are the settings of statements.
@@ -129,15 +144,21 @@ type Receipt struct {
 func (s *Service) Submit(ctx context.Context, author *account.Principal, procIDOrSlug string, sub Submission) (Receipt, error) {
 	in := clean(sub.Input)
 	a := authorOf(author)
-	reqDigest := requestDigest(procIDOrSlug, in, sub.Files, a)
+	files, err := fingerprintFiles(sub.Files)
+	if err != nil {
+		return Receipt{}, fmt.Errorf("submit statement: read attachments: %w", err)
+	}
+	var reqDigest string
 
 	// Before storing anything: does the procedure take this statement now?
 	var pr procedure.Procedure
-	err := s.tx.Read(ctx, func(ctx context.Context, r Repos) error {
+	err = s.tx.Read(ctx, func(ctx context.Context, r Repos) error {
 		var err error
 		if pr, err = getProcedure(ctx, r, procIDOrSlug); err != nil {
 			return err
 		}
+		// By the procedure's ID: a retry may name it by slug.
+		reqDigest = requestDigest(pr.ID, in, files, a)
 		if sub.IdempotencyKey != "" {
 			if prev, digest, err := r.Statements.ByIdempotencyKey(ctx, pr.ID, sub.IdempotencyKey); err == nil {
 				if digest != reqDigest {
@@ -273,7 +294,7 @@ func clean(in statement.Input) statement.Input {
 
 // requestDigest identifies a request's content, to tell a retry (same key,
 // same content) from a reused key.
-func requestDigest(proc string, in statement.Input, files []Upload, a statement.Author) string {
+func requestDigest(proc uuid.UUID, in statement.Input, files []string, a statement.Author) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00", proc, in.PhaseID, in.OnBehalfOf,
 		in.Text, in.DocumentID, in.Section, in.Submitter.Name, in.Submitter.Address, in.Submitter.Email, in.PrivacyVersion, a.AccountID)
@@ -281,9 +302,32 @@ func requestDigest(proc string, in statement.Input, files []Upload, a statement.
 		fmt.Fprintf(h, "%v,%v", in.Location.Lon, in.Location.Lat)
 	}
 	for _, f := range files {
-		fmt.Fprintf(h, "\x00%s\x00%d", f.FileName, f.Size)
+		fmt.Fprintf(h, "\x00%s", f)
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// fingerprintFiles names each upload by name, size and, where the content can
+// be read twice (uploads are files on disk or in memory), its SHA-256, so a
+// retry that carries a different file is not taken for the first request.
+func fingerprintFiles(files []Upload) ([]string, error) {
+	out := make([]string, len(files))
+	for i, f := range files {
+		out[i] = fmt.Sprintf("%s\x00%d", f.FileName, f.Size)
+		rs, ok := f.Content.(io.ReadSeeker)
+		if !ok {
+			continue
+		}
+		h := sha256.New()
+		if _, err := io.Copy(h, rs); err != nil {
+			return nil, err
+		}
+		if _, err := rs.Seek(0, io.SeekStart); err != nil {
+			return nil, err
+		}
+		out[i] += "\x00" + hex.EncodeToString(h.Sum(nil))
+	}
+	return out, nil
 }
 
 func authorOf(p *account.Principal) statement.Author {

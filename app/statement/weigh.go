@@ -5,7 +5,9 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -15,6 +17,7 @@ import (
 	"beteiligungsportal/domain"
 	"beteiligungsportal/domain/account"
 	"beteiligungsportal/domain/file"
+	org "beteiligungsportal/domain/organisation"
 	"beteiligungsportal/domain/procedure"
 	"beteiligungsportal/domain/statement"
 )
@@ -57,6 +60,11 @@ func (s *Service) view(p account.Principal, org uuid.UUID, st statement.Statemen
 		v.Pseudonymised = true
 		v.Submitter = statement.Submitter{Name: v.Pseudonym}
 		v.AccountID = uuid.Nil
+		// File names often carry the sender's name ("Stellungnahme Müller.pdf").
+		v.Attachments = slices.Clone(v.Attachments)
+		for i := range v.Attachments {
+			v.Attachments[i].FileName = fmt.Sprintf("Anlage %d", i+1)
+		}
 	}
 	return v
 }
@@ -263,7 +271,7 @@ const SimilarityThreshold = 0.8
 
 // DetectGroups finds mass statements (identical and near-identical texts)
 // and records each group on its members, so they can be filtered and weighed
-// together. Statements already in a group are regrouped.
+// together. Earlier groups are replaced (a withdrawn statement leaves its group).
 func (s *Service) DetectGroups(ctx context.Context, p account.Principal, procID uuid.UUID) ([][]uuid.UUID, error) {
 	var groups [][]uuid.UUID
 	err := s.tx.InTx(ctx, func(ctx context.Context, r Repos) error {
@@ -276,21 +284,14 @@ func (s *Service) DetectGroups(ctx context.Context, p account.Principal, procID 
 			return err
 		}
 		groups = statement.Groups(pairs)
+		byStatement := map[uuid.UUID]uuid.UUID{}
 		for _, g := range groups {
-			gid := g[0] // the earliest statement names the group
 			for _, id := range g {
-				st, err := r.Statements.Get(ctx, procID, id, true)
-				if err != nil {
-					return err
-				}
-				if st.GroupID == gid {
-					continue
-				}
-				st.GroupID = gid
-				if err := r.Statements.SaveWeighing(ctx, st); err != nil {
-					return err
-				}
+				byStatement[id] = g[0] // pairs come in receipt order: the earliest names the group
 			}
+		}
+		if err := r.Statements.SetGroups(ctx, procID, byStatement); err != nil {
+			return err
 		}
 		return audit.Record(ctx, r.Audit, p, pr.OrganisationID, "statement.detect_groups", "procedure", pr.ID.String(),
 			map[string]any{"groups": len(groups)})
@@ -339,7 +340,7 @@ func (s *Service) Record(ctx context.Context, p account.Principal, procID uuid.U
 			return err
 		}
 		if pr.IsDraft() {
-			return procedure.ErrNotDraft
+			return statement.ErrNotAccepting // a draft has no phases that run
 		}
 		found := false
 		for _, x := range pr.Phases {
@@ -348,7 +349,20 @@ func (s *Service) Record(ctx context.Context, p account.Principal, procID uuid.U
 			}
 		}
 		if !found {
-			return procedure.ErrPhaseNotFound
+			return &domain.ValidationError{Fields: []domain.FieldError{{Field: "phase_id", Code: "procedure.phase_not_found"}}}
+		}
+		if in.OnBehalfOf != uuid.Nil {
+			// As online: public bodies speak in their own (invited) phases.
+			if ph.Audience == procedure.AudiencePublic {
+				return &domain.ValidationError{Fields: []domain.FieldError{{Field: "on_behalf_of", Code: "statement.on_behalf_public_phase"}}}
+			}
+			o, err := r.Organisations.Get(ctx, in.OnBehalfOf)
+			if errors.Is(err, domain.ErrNotFound) || (err == nil && o.Kind != org.KindPublicBody) {
+				return &domain.ValidationError{Fields: []domain.FieldError{{Field: "on_behalf_of", Code: "statement.not_public_body"}}}
+			}
+			if err != nil {
+				return err
+			}
 		}
 		docs, err := r.Documents.List(ctx, pr.ID)
 		if err != nil {

@@ -289,7 +289,7 @@ func ChoosePhase(p *procedure.Procedure, in Input, a Author, now time.Time) (pro
 			}
 			return admit(ph, in, a)
 		}
-		return procedure.Phase{}, "", procedure.ErrPhaseNotFound
+		return procedure.Phase{}, "", &domain.ValidationError{Fields: []domain.FieldError{{Field: "phase_id", Code: "procedure.phase_not_found"}}}
 	}
 	if len(open) == 0 {
 		return procedure.Phase{}, "", ErrNoOpenPhase

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"beteiligungsportal/domain"
@@ -52,7 +53,8 @@ func (c Change) Validate() error {
 		v.Add("topics", "statement.too_many_topics")
 	}
 	for _, t := range topics {
-		if strings.TrimSpace(t) == "" || utf8.RuneCountInString(t) > maxTopic {
+		if strings.TrimSpace(t) == "" || utf8.RuneCountInString(t) > maxTopic || !utf8.ValidString(t) ||
+			strings.ContainsFunc(t, unicode.IsControl) {
 			v.Add("topics", "statement.topic_invalid")
 			break
 		}

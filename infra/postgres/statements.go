@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"beteiligungsportal/domain/geo"
 	"beteiligungsportal/domain/statement"
@@ -231,7 +232,7 @@ func (s *Statements) SaveWeighing(ctx context.Context, list ...statement.Stateme
 	for _, st := range list {
 		row := statementRowFrom(st, "", "")
 		res, err := s.db.NewUpdate().Model(&row).
-			Column("status", "topics", "answer", "decision", "priority", "group_id", "withdrawn_at").
+			Column("status", "topics", "answer", "decision", "priority", "withdrawn_at").
 			Set("version = version + 1").
 			Where("id = ? AND version = ?", st.ID, st.Version).Exec(ctx)
 		if err != nil {
@@ -320,7 +321,8 @@ func (s *Statements) SimilarPairs(ctx context.Context, procedureID uuid.UUID, th
 		SELECT a.id AS a, b.id AS b
 		FROM statements a
 		JOIN statements b ON b.procedure_id = a.procedure_id AND b.seq > a.seq AND b.text_plain % a.text_plain
-		WHERE a.procedure_id = ? AND a.withdrawn_at IS NULL AND b.withdrawn_at IS NULL`, procedureID).Scan(ctx, &pairs)
+		WHERE a.procedure_id = ? AND a.withdrawn_at IS NULL AND b.withdrawn_at IS NULL
+		ORDER BY a.seq, b.seq`, procedureID).Scan(ctx, &pairs)
 	if err != nil {
 		return nil, err
 	}
@@ -329,6 +331,28 @@ func (s *Statements) SimilarPairs(ctx context.Context, procedureID uuid.UUID, th
 		out[i] = [2]uuid.UUID{p.A, p.B}
 	}
 	return out, nil
+}
+
+// SetGroups records the mass-statement groups of a procedure (statement ID →
+// group ID) and clears the group of every statement not in one. Groups are
+// not part of the weighing, so versions stay as they are.
+func (s *Statements) SetGroups(ctx context.Context, procedureID uuid.UUID, groups map[uuid.UUID]uuid.UUID) error {
+	if _, err := s.db.NewRaw(`UPDATE statements SET group_id = NULL WHERE procedure_id = ? AND group_id IS NOT NULL`,
+		procedureID).Exec(ctx); err != nil {
+		return err
+	}
+	ids, gids := make([]uuid.UUID, 0, len(groups)), make([]uuid.UUID, 0, len(groups))
+	for id, gid := range groups {
+		ids, gids = append(ids, id), append(gids, gid)
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	_, err := s.db.NewRaw(`
+		UPDATE statements s SET group_id = v.gid
+		FROM unnest(?::uuid[], ?::uuid[]) AS v(id, gid)
+		WHERE s.id = v.id AND s.procedure_id = ?`, pgdialect.Array(ids), pgdialect.Array(gids), procedureID).Exec(ctx)
+	return err
 }
 
 // Count returns how many statements a procedure has received (withdrawn ones

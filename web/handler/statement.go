@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
@@ -383,8 +385,13 @@ func parseStatementFilter(c *fiber.Ctx) (statement.Filter, error) {
 	f.HasAttachments, f.Timely, f.Withdrawn = boolParam("has_attachments"), boolParam("timely"), boolParam("withdrawn")
 	f.Topic = strings.Clone(c.Query("topic"))
 	f.Text = strings.Clone(c.Query("q"))
-	if len([]rune(f.Text)) > 200 {
-		bad("q", "too_long")
+	for name, v := range map[string]string{"q": f.Text, "topic": f.Topic} {
+		switch {
+		case len([]rune(v)) > 200 || (name == "topic" && len([]rune(v)) > 100):
+			bad(name, "too_long")
+		case !utf8.ValidString(v) || strings.ContainsFunc(v, unicode.IsControl):
+			bad(name, "query.text_invalid")
+		}
 	}
 	if v := c.Query("limit"); v != "" {
 		n, err := strconv.Atoi(v)

@@ -59,6 +59,13 @@ func Observe(log *slog.Logger, m *Metrics) fiber.Handler {
 		code := strconv.Itoa(status)
 		m.requests.WithLabelValues(method, route, code).Inc()
 		m.duration.WithLabelValues(method, route, code).Observe(elapsed.Seconds())
+		// A streamed body (a download, an export) must not be read here:
+		// Body() would pull all of it into memory. Its size is the
+		// Content-Length, -1 when sent in chunks.
+		size := c.Response().Header.ContentLength()
+		if !c.Response().IsBodyStream() {
+			size = len(c.Response().Body())
+		}
 		level := slog.LevelInfo
 		if status >= 500 {
 			level = slog.LevelError
@@ -70,7 +77,7 @@ func Observe(log *slog.Logger, m *Metrics) fiber.Handler {
 			slog.String("route", route),
 			slog.Int("status", status),
 			slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),
-			slog.Int("bytes", len(c.Response().Body())),
+			slog.Int("bytes", size),
 			slog.String("ip", c.IP()),
 		)
 		return nil

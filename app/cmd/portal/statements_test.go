@@ -130,6 +130,10 @@ func TestStatementSubmissionReceiptAndWeighing(t *testing.T) {
 		t.Fatalf("retry: %s", again.Body)
 	}
 	wantProblem(t, anon.submitMultipart(path, citizen("Etwas anderes."), "key-1", nil), 409, "conflict")
+	// The same key with another file of the same name and size is no retry.
+	other := append([]byte(nil), scan...)
+	other[len(other)-3] ^= 1
+	wantProblem(t, anon.submitMultipart(path, stmt, "key-1", map[string][]byte{"skizze.pdf": other}), 409, "conflict")
 
 	// The confirmation mail carries number, time, digest and token, once.
 	mail := waitForMail(t, address, r1.Number)
@@ -252,6 +256,7 @@ func TestStatementSubmissionReceiptAndWeighing(t *testing.T) {
 	}
 	vlist := mustStatus(t, viewer.do("GET", path+"/statements", nil), 200, "viewer list")
 	if strings.Contains(string(vlist.Body), "Erika") || strings.Contains(string(vlist.Body), address) ||
+		strings.Contains(string(vlist.Body), "skizze.pdf") ||
 		!strings.Contains(string(vlist.Body), `"pseudonymised":true`) {
 		t.Fatalf("viewer sees personal data: %s", vlist.Body)
 	}
@@ -265,6 +270,8 @@ func TestStatementSubmissionReceiptAndWeighing(t *testing.T) {
 	if res := mustStatus(t, editor.do("GET", path+"/statements?q=radweg", nil), 200, "search"); !strings.Contains(string(res.Body), r1.Number) {
 		t.Fatalf("search: %s", res.Body)
 	}
+	wantProblem(t, editor.do("GET", path+"/statements?q=%00", nil), 422, "validation")
+	wantProblem(t, editor.do("GET", path+"/statements?topic=a%01b", nil), 422, "validation")
 	if res := mustStatus(t, editor.do("GET", path+"/statements?has_attachments=true", nil), 200, "with attachments"); strings.Count(string(res.Body), `"number"`) != 1 {
 		t.Fatalf("has_attachments: %s", res.Body)
 	}
