@@ -16,6 +16,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/helmet"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/gofiber/fiber/v2/middleware/session"
+	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
@@ -24,6 +25,7 @@ import (
 	apporg "beteiligungsportal/app/organisation"
 	appproc "beteiligungsportal/app/procedure"
 	appstmt "beteiligungsportal/app/statement"
+	appsurvey "beteiligungsportal/app/survey"
 	"beteiligungsportal/web/handler"
 	"beteiligungsportal/web/middleware"
 	"beteiligungsportal/web/openapi"
@@ -55,6 +57,8 @@ type Deps struct {
 	Audit          *appaudit.Service
 	Procedures     *appproc.Service
 	Statements     *appstmt.Service
+	Surveys        *appsurvey.Service
+	Defects        DefectDeps
 	Limiter        middleware.Limiter
 	SessionStorage fiber.Storage
 	Checks         []handler.Check
@@ -187,7 +191,7 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 		Period: time.Hour, Policy: middleware.FailOpen, Key: byIP}
 	stmtByProc := middleware.Rule{Limiter: d.Limiter, Name: "stmt-proc", Rate: cfg.RateLimitStatementsProc,
 		Burst: cfg.RateLimitStatementsProc, Period: time.Minute, Policy: middleware.FailOpen,
-		Key: func(c *fiber.Ctx) string { return strings.Clone(c.Params("id")) }}
+		Key: procedureKey}
 	feeds := &handler.Feeds{Procedures: procs, BaseURL: cfg.BaseURL, Title: "Beteiligungsportal"}
 
 	api := app.Group("/api/v1",
@@ -244,10 +248,26 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 	api.Post("/procedures/:id/statements/manual", stmts.Record)
 	api.Post("/procedures/:id/statements/bulk", stmts.WeighMany)
 	api.Post("/procedures/:id/statements/groups", stmts.DetectGroups)
+	api.Get("/procedures/:id/statements/export.csv", stmts.ExportCSV)
+	api.Get("/procedures/:id/statements/export.xlsx", stmts.ExportXLSX)
+	api.Get("/procedures/:id/statements/export.pdf", stmts.ExportPDF)
 	api.Get("/procedures/:id/statements/:statement", stmts.Get)
 	api.Patch("/procedures/:id/statements/:statement", stmts.Weigh)
 	api.Get("/procedures/:id/statements/:statement/attachments/:attachment", stmts.DownloadAttachment)
+	registerSurveys(api, cfg, d.Surveys, d.Limiter, d.Log, val)
+	registerDefects(app, api, cfg, d, val)
 	return app, nil
+}
+
+// procedureKey names the procedure in the path for its rate limit: an ID in
+// its canonical form, so other spellings share the allowance. A slug is a
+// second name, so a procedure has at most two allowances.
+func procedureKey(c *fiber.Ctx) string {
+	p := c.Params("id")
+	if id, err := uuid.Parse(p); err == nil {
+		return id.String()
+	}
+	return strings.ToLower(p)
 }
 
 // isUpload tells the routes that take files, which may be larger than other
@@ -259,7 +279,7 @@ func isUpload(c *fiber.Ctx) bool {
 	p := c.Path()
 	return strings.HasPrefix(p, "/api/v1/procedures/") &&
 		(strings.HasSuffix(p, "/documents") || strings.HasSuffix(p, "/versions") ||
-			strings.HasSuffix(p, "/statements") || strings.HasSuffix(p, "/statements/manual"))
+			strings.HasSuffix(p, "/statements") || strings.HasSuffix(p, "/statements/manual")) || isDefectUpload(c)
 }
 
 // noStore keeps API answers out of shared caches unless a handler says otherwise;

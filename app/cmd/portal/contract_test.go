@@ -293,6 +293,8 @@ func TestContract(t *testing.T) {
 	// Procedures, the catalogue, its map layer and feeds.
 	contractProcedures(k)
 	contractDocuments(k)
+	contractStatements(k)
+	contractSurveys(k)
 
 	k.checkCoverage()
 }

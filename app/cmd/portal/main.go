@@ -25,6 +25,7 @@ import (
 
 	appaccount "beteiligungsportal/app/account"
 	appaudit "beteiligungsportal/app/audit"
+	appdefect "beteiligungsportal/app/defect"
 	apporg "beteiligungsportal/app/organisation"
 	appproc "beteiligungsportal/app/procedure"
 	appstmt "beteiligungsportal/app/statement"
@@ -192,6 +193,8 @@ type services struct {
 	audit         *appaudit.Service
 	procedures    *appproc.Service
 	statements    *appstmt.Service
+	surveys       *surveyService
+	defects       *appdefect.Service
 	files         storage.Store
 }
 
@@ -226,7 +229,8 @@ func newServices(cfg config, db *bun.DB, log *slog.Logger, now func() time.Time)
 	})
 	stmtRunner := postgres.NewRunner(db, func(idb bun.IDB) appstmt.Repos {
 		return appstmt.Repos{Statements: postgres.NewStatements(idb), Procedures: postgres.NewProcedures(idb),
-			Documents: postgres.NewDocuments(idb), Audit: postgres.NewAudit(idb), Mail: postgres.NewOutbox(idb)}
+			Documents: postgres.NewDocuments(idb), Audit: postgres.NewAudit(idb), Mail: postgres.NewOutbox(idb),
+			Organisations: postgres.NewOrganisations(idb)}
 	})
 	accounts, err := appaccount.NewService(accRunner, password.New(password.Default), now)
 	if err != nil {
@@ -244,6 +248,8 @@ func newServices(cfg config, db *bun.DB, log *slog.Logger, now func() time.Time)
 			Attachments: statement.AttachmentLimits{MaxCount: cfg.StatementAttachments, MaxSize: int64(cfg.StatementAttachmentSize)},
 			IsKeyRace:   func(err error) bool { return errors.Is(err, postgres.ErrIdempotencyRace) },
 		}, log, now),
+		surveys: newSurveyService(cfg, db, log, now),
+		defects: newDefectService(cfg, db, files, log, now),
 	}, nil
 }
 
@@ -328,6 +334,8 @@ func newApp(cfg config, log *slog.Logger, db *bun.DB, rdb *goredis.Client, now f
 	}, web.Deps{
 		Log: log, Accounts: svc.accounts, Organisations: svc.organisations, Audit: svc.audit, Procedures: svc.procedures,
 		Statements:     svc.statements,
+		Surveys:        svc.surveys,
+		Defects:        defectDeps(cfg, svc),
 		Limiter:        redis.NewLimiter(rdb, breaker, cfg.RedisPrefix+"rl:"),
 		SessionStorage: redis.NewSessionStore(rdb, breaker, cfg.Secret, cfg.RedisPrefix+"sess:"),
 		Checks:         checks,

@@ -133,6 +133,14 @@ func seed(ctx context.Context, cfg config, out io.Writer, procedures bool) error
 			return fmt.Errorf("seed statements: %w", err)
 		}
 		created += n
+		if n, err = seedSurvey(ctx, cfg, db); err != nil {
+			return fmt.Errorf("seed survey: %w", err)
+		}
+		created += n
+		if n, err = seedDefects(ctx, svc, ids); err != nil {
+			return fmt.Errorf("seed defects: %w", err)
+		}
+		created += n
 	}
 	if created == 0 {
 		fmt.Fprintln(out, "demo data already loaded")
