@@ -2,8 +2,6 @@ package handler
 
 import (
 	"encoding/json"
-	"mime"
-	"mime/multipart"
 	"net/url"
 	"strconv"
 	"strings"
@@ -17,7 +15,6 @@ import (
 	"beteiligungsportal/domain/defect"
 	"beteiligungsportal/domain/geo"
 	"beteiligungsportal/web/middleware"
-	"beteiligungsportal/web/problem"
 	"beteiligungsportal/web/request"
 )
 
@@ -135,41 +132,12 @@ func (r defectRequest) input() (defect.Input, error) {
 // decode reads a report as JSON or as multipart/form-data with the JSON in
 // the field "report" and the photos in "photos".
 func (h *Defects) decode(c *fiber.Ctx, into any) ([]appdefect.Upload, func(), error) {
-	mt, _, _ := mime.ParseMediaType(c.Get(fiber.HeaderContentType))
-	if mt != fiber.MIMEMultipartForm {
-		return nil, func() {}, h.Validator.JSON(c, into)
+	files, done, err := h.Validator.JSONWithFiles(c, "report", "photos", into)
+	ups := make([]appdefect.Upload, len(files))
+	for i, f := range files {
+		ups[i] = appdefect.Upload{FileName: f.Name, Size: f.Size, Content: f.Content}
 	}
-	form, err := c.MultipartForm()
-	if err != nil {
-		return nil, func() {}, problem.New(fiber.StatusBadRequest, "bad_request", "detail.multipart_invalid")
-	}
-	vals := form.Value["report"]
-	if len(vals) != 1 {
-		return nil, func() {}, &domain.ValidationError{Fields: []domain.FieldError{{Field: "report", Code: "required"}}}
-	}
-	if err := request.DecodeJSONBytes([]byte(vals[0]), into); err != nil {
-		return nil, func() {}, err
-	}
-	if err := h.Validator.Struct(into); err != nil {
-		return nil, func() {}, err
-	}
-	var ups []appdefect.Upload
-	var open []multipart.File
-	closeAll := func() {
-		for _, f := range open {
-			_ = f.Close()
-		}
-	}
-	for _, fh := range form.File["photos"] {
-		f, err := fh.Open()
-		if err != nil {
-			closeAll()
-			return nil, func() {}, err
-		}
-		open = append(open, f)
-		ups = append(ups, appdefect.Upload{FileName: strings.Clone(fh.Filename), Size: fh.Size, Content: f})
-	}
-	return ups, closeAll, nil
+	return ups, done, err
 }
 
 type defectReceiptResponse struct {

@@ -3,8 +3,6 @@ package handler
 import (
 	"context"
 	"encoding/json"
-	"mime"
-	"mime/multipart"
 	"strconv"
 	"strings"
 	"time"
@@ -130,41 +128,12 @@ const maxIdempotencyKey = 200
 // decodeStatement reads a statement as JSON or as multipart/form-data with
 // the JSON in the field "statement" and files in "attachments".
 func (h *Statements) decodeStatement(c *fiber.Ctx, into any) ([]appstmt.Upload, func(), error) {
-	mt, _, _ := mime.ParseMediaType(c.Get(fiber.HeaderContentType))
-	if mt != fiber.MIMEMultipartForm {
-		return nil, func() {}, h.Validator.JSON(c, into)
+	files, done, err := h.Validator.JSONWithFiles(c, "statement", "attachments", into)
+	ups := make([]appstmt.Upload, len(files))
+	for i, f := range files {
+		ups[i] = appstmt.Upload{FileName: f.Name, Size: f.Size, Content: f.Content}
 	}
-	form, err := c.MultipartForm()
-	if err != nil {
-		return nil, func() {}, problem.New(fiber.StatusBadRequest, "bad_request", "detail.multipart_invalid")
-	}
-	vals := form.Value["statement"]
-	if len(vals) != 1 {
-		return nil, func() {}, &domain.ValidationError{Fields: []domain.FieldError{{Field: "statement", Code: "required"}}}
-	}
-	if err := request.DecodeJSONBytes([]byte(vals[0]), into); err != nil {
-		return nil, func() {}, err
-	}
-	if err := h.Validator.Struct(into); err != nil {
-		return nil, func() {}, err
-	}
-	var files []appstmt.Upload
-	var open []multipart.File
-	closeAll := func() {
-		for _, f := range open {
-			_ = f.Close()
-		}
-	}
-	for _, fh := range form.File["attachments"] {
-		f, err := fh.Open()
-		if err != nil {
-			closeAll()
-			return nil, func() {}, err
-		}
-		open = append(open, f)
-		files = append(files, appstmt.Upload{FileName: strings.Clone(fh.Filename), Size: fh.Size, Content: f})
-	}
-	return files, closeAll, nil
+	return ups, done, err
 }
 
 // Submit receives a statement during an open phase.
