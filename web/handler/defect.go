@@ -563,8 +563,10 @@ func (h *Defects) Photo(c *fiber.Ctx) error {
 	}
 	preview := strings.HasSuffix(c.Path(), "/preview")
 	p := optionalPrincipal(c)
-	ph, rd, obj, err := h.Service.PhotoFile(c.UserContext(), p, strings.Clone(c.Params("ref")), id, preview)
+	ctx, cancel := downloadContext(c)
+	ph, rd, obj, err := h.Service.PhotoFile(ctx, p, strings.Clone(c.Params("ref")), id, preview)
 	if err != nil {
+		cancel()
 		return err
 	}
 	ct := ph.ContentType
@@ -578,7 +580,8 @@ func (h *Defects) Photo(c *fiber.Ctx) error {
 	} else {
 		c.Set(fiber.HeaderCacheControl, "public, max-age=300")
 	}
-	return c.SendStream(rd, int(obj.Size))
+	sendStream(c, rd, obj.Size, cancel)
+	return nil
 }
 
 type keyRequest struct {

@@ -1,7 +1,6 @@
 package handler
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"mime"
@@ -181,9 +180,6 @@ func (h *Procedures) ListDocuments(c *fiber.Ctx) error {
 	return publicJSON(c, out)
 }
 
-// downloadTimeout bounds how long one download may take to stream.
-const downloadTimeout = 30 * time.Minute
-
 // DownloadDocument sends a document's bytes with its type and name, a strong
 // ETag from its SHA-256, and single byte ranges (RFC 9110 §14), so large plans
 // can be resumed and PDF viewers can fetch pages.
@@ -193,15 +189,13 @@ func (h *Procedures) DownloadDocument(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	// The body is streamed after the handler returns, when the request's
-	// context is already cancelled: the reader gets its own.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.UserContext()), downloadTimeout)
+	ctx, cancel := downloadContext(c)
 	pr, doc, rd, err := h.Service.OpenDocument(ctx, viewer, strings.Clone(c.Params("id")), docID)
 	if err != nil {
 		cancel()
 		return err
 	}
-	body := &streamBody{r: rd, close: func() error { defer cancel(); return rd.Close() }}
+	body := newStreamBody(c, rd, cancel)
 	handedOver := false
 	defer func() {
 		if !handedOver {
@@ -245,22 +239,6 @@ func (h *Procedures) DownloadDocument(c *fiber.Ctx) error {
 	c.Response().SetBodyStream(body, int(length))
 	handedOver = true
 	return nil
-}
-
-// streamBody is a response body that releases the file when fasthttp is done.
-type streamBody struct {
-	r     io.Reader
-	close func() error
-}
-
-func (b *streamBody) Read(p []byte) (int, error) { return b.r.Read(p) }
-func (b *streamBody) Close() error {
-	if b.close == nil {
-		return nil
-	}
-	err := b.close()
-	b.close = nil
-	return err
 }
 
 // contentDisposition shows PDFs and images in the browser and offers other

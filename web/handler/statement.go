@@ -1,7 +1,6 @@
 package handler
 
 import (
-	"context"
 	"encoding/json"
 	"strconv"
 	"strings"
@@ -584,8 +583,7 @@ func (h *Statements) DownloadAttachment(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	// The body is streamed after the handler returns: the reader gets its own context.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.UserContext()), downloadTimeout)
+	ctx, cancel := downloadContext(c)
 	att, rd, err := h.Service.OpenAttachment(ctx, p, id, sid, attID)
 	if err != nil {
 		cancel()
@@ -595,6 +593,6 @@ func (h *Statements) DownloadAttachment(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderETag, `"`+att.SHA256+`"`)
 	c.Set(fiber.HeaderContentDisposition, contentDispositionFor("attachment", att.FileName))
 	c.Set(fiber.HeaderCacheControl, "private, no-store")
-	c.Response().SetBodyStream(&streamBody{r: rd, close: func() error { defer cancel(); return rd.Close() }}, int(att.Size))
+	sendStream(c, rd, att.Size, cancel)
 	return nil
 }

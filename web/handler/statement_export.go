@@ -1,16 +1,11 @@
 package handler
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
-	"net"
 	"strings"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
@@ -30,21 +25,6 @@ import (
 // 5,000 statements, 115 MiB live heap, 210 MiB with garbage), while CSV and
 // XLSX keep memory flat at any size (docs/benchmarks.md).
 const MaxPDFRows = 5000
-
-const (
-	// exportTimeout bounds one export from the first query to the last byte.
-	exportTimeout = 30 * time.Minute
-	// exportWriteIdle is how long a download may make no progress: the
-	// server's write timeout bounds whole responses, too short for a large
-	// table over a slow line, so exports extend it as they go.
-	exportWriteIdle = 2 * time.Minute
-)
-
-var contentTypes = map[string]string{
-	"csv":  "text/csv; charset=utf-8",
-	"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-	"pdf":  "application/pdf",
-}
 
 // ExportCSV sends the assessment table as CSV, streamed while it is read.
 func (h *Statements) ExportCSV(c *fiber.Ctx) error { return h.export(c, "csv") }
@@ -79,30 +59,14 @@ func (h *Statements) export(c *fiber.Ctx, format string) error {
 	if format == "pdf" {
 		req.MaxRows = MaxPDFRows
 	}
-	// Reading may take longer than the request's timeout allows, and a body
-	// is written after the handler returns, when the request's context is
-	// done: the export gets its own.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.UserContext()), exportTimeout)
+	ctx, cancel := exportContext(c)
 	e, err := h.Service.Export(ctx, p, req)
 	if err != nil {
 		cancel()
 		return err
 	}
-	t := newAssessmentTable(e)
-	if c.Method() == fiber.MethodHead {
-		// Headers only: nothing is read, nothing handed out.
-		cancel()
-		t.download(c, format, contentTypes[format])
-		return nil
-	}
-	switch format {
-	case "csv":
-		return t.streamCSV(ctx, c, cancel)
-	case "xlsx":
-		return t.sendXLSX(ctx, c, cancel)
-	}
-	defer cancel()
-	return t.sendPDF(ctx, c)
+	log := slog.Default().With(slog.String("procedure_id", e.Procedure.ID.String()))
+	return sendTable(ctx, cancel, c, newAssessmentTable(e), format, log)
 }
 
 func boolQuery(c *fiber.Ctx, name string) (bool, error) {
@@ -140,6 +104,20 @@ func newAssessmentTable(e *appstmt.Export) *assessmentTable {
 		{Heading: t("statement.export_col_note"), Width: 20, Wrap: true},
 	}
 	return &assessmentTable{e: e, cols: cols, vals: make([]any, len(cols))}
+}
+
+func (t *assessmentTable) columns() []export.Column { return t.cols }
+
+// rows reads the statements; a PDF over MaxPDFRows is refused before its
+// first byte.
+func (t *assessmentTable) rows(ctx context.Context, each func([]any) error) (int, error) {
+	n, err := t.e.Rows(ctx, func(r appstmt.Row) error { return each(t.values(r)) })
+	if errors.Is(err, appstmt.ErrExportTooLarge) {
+		msg := i18n.T(i18n.Default, "statement.export_too_large", germanNumber(MaxPDFRows))
+		return n, &problem.Error{Status: fiber.StatusUnprocessableEntity, Slug: "validation", Detail: msg, Cause: err,
+			Fields: []problem.FieldProblem{{Field: "format", Code: "statement.export_too_large", Message: msg}}}
+	}
+	return n, err
 }
 
 // values are the cells of a row, in the columns' order.
@@ -264,148 +242,13 @@ func (t *assessmentTable) meta() export.Meta {
 		PageLabel: problemText("statement.export_page"), Truncated: problemText("statement.export_truncated")}
 }
 
-// download sets the headers of the file: an attachment with a German name
-// such as abwaegungstabelle-lindenallee-2026-11-23.xlsx, never cached.
-func (t *assessmentTable) download(c *fiber.Ctx, ext, contentType string) {
+// fileName is German, such as abwaegungstabelle-lindenallee-2026-11-23.
+func (t *assessmentTable) fileName() string {
 	name := t.e.Procedure.Slug
 	if name == "" {
 		name = t.e.Procedure.ID.String()
 	}
-	file := fmt.Sprintf("abwaegungstabelle-%s-%s.%s", name, t.e.At.In(procedure.Berlin).Format("2006-01-02"), ext)
-	c.Set(fiber.HeaderContentType, contentType)
-	c.Set(fiber.HeaderContentDisposition, contentDispositionFor("attachment", file))
-	c.Set(fiber.HeaderCacheControl, "no-store")
-}
-
-// streamCSV sends rows as they are read. The headers go out first, so a
-// failure later cannot change the status: it is logged, and the download
-// ends without its final chunk, which clients report as incomplete rather
-// than taking a cut table for the whole one.
-func (t *assessmentTable) streamCSV(ctx context.Context, c *fiber.Ctx, cancel context.CancelFunc) error {
-	t.download(c, "csv", contentTypes["csv"])
-	log := slog.Default().With(slog.String("request_id", middleware.RequestID(c)),
-		slog.String("procedure_id", t.e.Procedure.ID.String()), slog.String("format", "csv"))
-	pr, pw := io.Pipe()
-	out := &progressWriter{w: pw, conn: c.Context().Conn()}
-	go func() {
-		defer cancel()
-		bw := bufio.NewWriterSize(out, 64<<10)
-		var n int
-		w, err := export.NewCSV(bw, t.cols)
-		if err == nil {
-			n, err = t.e.Rows(ctx, func(r appstmt.Row) error { return w.Row(t.values(r)) })
-		}
-		if err == nil {
-			err = w.Flush()
-		}
-		if err == nil {
-			err = bw.Flush()
-		}
-		if err != nil {
-			logCut(ctx, log, n, err)
-			_ = pw.CloseWithError(err)
-			return
-		}
-		_ = pw.Close()
-	}()
-	c.Response().SetBodyStream(pr, -1)
-	return nil
-}
-
-// sendXLSX reads every row into the workbook before answering, so that a
-// failure while reading is still a problem response: the workbook is only
-// zipped at the end anyway. Its rows wait in a temporary file meanwhile.
-func (t *assessmentTable) sendXLSX(ctx context.Context, c *fiber.Ctx, cancel context.CancelFunc) error {
-	x, err := export.NewXLSX(t.meta(), t.cols)
-	if err != nil {
-		cancel()
-		return err
-	}
-	_, err = t.e.Rows(ctx, func(r appstmt.Row) error { return x.Row(t.values(r)) })
-	if err != nil {
-		_ = x.Close()
-		cancel()
-		return err
-	}
-	t.download(c, "xlsx", contentTypes["xlsx"])
-	log := slog.Default().With(slog.String("request_id", middleware.RequestID(c)),
-		slog.String("procedure_id", t.e.Procedure.ID.String()), slog.String("format", "xlsx"))
-	pr, pw := io.Pipe()
-	out := &progressWriter{w: pw, conn: c.Context().Conn()}
-	go func() {
-		defer cancel()
-		bw := bufio.NewWriterSize(out, 64<<10)
-		_, err := x.WriteTo(bw)
-		if err == nil {
-			err = bw.Flush()
-		}
-		if cerr := x.Close(); err == nil && cerr != nil {
-			err = cerr
-		}
-		if err != nil {
-			logCut(ctx, log, x.Rows(), err)
-			_ = pw.CloseWithError(err)
-			return
-		}
-		_ = pw.Close()
-	}()
-	c.Response().SetBodyStream(pr, -1)
-	return nil
-}
-
-// sendPDF builds the document in memory (the library cannot stream) and
-// sends it with its length.
-func (t *assessmentTable) sendPDF(ctx context.Context, c *fiber.Ctx) error {
-	doc, err := export.NewPDF(t.meta(), t.cols)
-	if err != nil {
-		return err
-	}
-	_, err = t.e.Rows(ctx, func(r appstmt.Row) error { return doc.Row(t.values(r)) })
-	if errors.Is(err, appstmt.ErrExportTooLarge) {
-		msg := i18n.T(i18n.Default, "statement.export_too_large", germanNumber(MaxPDFRows))
-		return &problem.Error{Status: fiber.StatusUnprocessableEntity, Slug: "validation", Detail: msg, Cause: err,
-			Fields: []problem.FieldProblem{{Field: "format", Code: "statement.export_too_large", Message: msg}}}
-	}
-	if err != nil {
-		return err
-	}
-	var buf bytes.Buffer
-	if _, err := doc.WriteTo(&buf); err != nil {
-		return fmt.Errorf("write pdf: %w", err)
-	}
-	t.download(c, "pdf", contentTypes["pdf"])
-	return c.Send(buf.Bytes())
-}
-
-// logCut logs an export that ended after its first byte. A client that went
-// away is no server fault.
-func logCut(ctx context.Context, log *slog.Logger, rows int, err error) {
-	level := slog.LevelError
-	if errors.Is(err, io.ErrClosedPipe) {
-		level = slog.LevelWarn
-	}
-	log.Log(ctx, level, "export cut short", slog.Int("rows", rows), slog.Any("error", err))
-}
-
-// progressWriter extends the connection's write deadline while the export
-// makes progress, at most once a second.
-type progressWriter struct {
-	w    io.Writer
-	conn net.Conn
-	last time.Time
-}
-
-func (p *progressWriter) Write(b []byte) (int, error) {
-	p.touch()
-	return p.w.Write(b)
-}
-
-func (p *progressWriter) touch() {
-	if p.conn == nil || time.Since(p.last) < time.Second {
-		return
-	}
-	p.last = time.Now()
-	_ = p.conn.SetWriteDeadline(p.last.Add(exportWriteIdle))
+	return fmt.Sprintf("abwaegungstabelle-%s-%s", name, t.e.At.In(procedure.Berlin).Format("2006-01-02"))
 }
 
 // germanNumber writes n with dots between thousands, as in "5.000".
