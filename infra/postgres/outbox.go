@@ -108,10 +108,11 @@ func (o *Outbox) Retry(ctx context.Context, token, id uuid.UUID, delay time.Dura
 	return requireRow(res, ErrLeaseLost)
 }
 
-// Fail gives up on a message that token holds; the row stays for tracing.
+// Fail gives up on a message that token holds; the row stays for tracing
+// until retention deletes it, counted from failed_at.
 func (o *Outbox) Fail(ctx context.Context, token, id uuid.UUID, reason string) error {
 	res, err := o.db.NewRaw(`
-		UPDATE mail_outbox SET status = 'failed', last_error = ?, locked_until = NULL, lease_token = NULL
+		UPDATE mail_outbox SET status = 'failed', failed_at = now(), last_error = ?, locked_until = NULL, lease_token = NULL
 		WHERE id = ? AND lease_token = ? AND status = 'queued'`,
 		clip(reason), id, token).Exec(ctx)
 	if err != nil {

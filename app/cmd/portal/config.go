@@ -43,6 +43,10 @@ type config struct {
 	StatementAttachmentSize int // bytes per file
 	RateLimitStatements     int // statements per hour and client IP
 	RateLimitStatementsProc int // statements per minute and procedure
+	// Retention.
+	SurveyDraftRetention time.Duration // drafts not saved for this long are deleted
+	SurveyDraftGrace     time.Duration // drafts of an ended survey are deleted this long after its end
+	MailRetention        time.Duration // sent and failed mails are deleted this long after
 }
 
 // envVar documents one variable; the README's table is the same list.
@@ -143,6 +147,9 @@ var envVars = []envVar{
 	{"PORTAL_STATEMENT_ATTACHMENT_MAX_SIZE", "10MiB", sizeVar(func(c *config) *int { return &c.StatementAttachmentSize })},
 	{"PORTAL_RATE_LIMIT_STATEMENTS", "60", intVar(func(c *config) *int { return &c.RateLimitStatements })},
 	{"PORTAL_RATE_LIMIT_STATEMENTS_PROCEDURE", "300", intVar(func(c *config) *int { return &c.RateLimitStatementsProc })},
+	{"PORTAL_SURVEY_DRAFT_RETENTION", "90d", periodVar(func(c *config) *time.Duration { return &c.SurveyDraftRetention })},
+	{"PORTAL_SURVEY_DRAFT_GRACE", "7d", periodVar(func(c *config) *time.Duration { return &c.SurveyDraftGrace })},
+	{"PORTAL_MAIL_RETENTION", "30d", periodVar(func(c *config) *time.Duration { return &c.MailRetention })},
 	{"PORTAL_LOG_LEVEL", "info", func(c *config, v string) error {
 		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
 			return fmt.Errorf("must be debug, info, warn or error, got %q", v)
@@ -197,6 +204,30 @@ func durationVar(field func(*config) *time.Duration) func(*config, string) error
 		d, err := time.ParseDuration(v)
 		if err != nil || d <= 0 {
 			return fmt.Errorf("must be a positive duration such as 15s or 8h, got %q", v)
+		}
+		*field(c) = d
+		return nil
+	}
+}
+
+// periodVar reads a retention period: whole days such as 90d, or a Go
+// duration such as 36h (time.ParseDuration knows no days).
+func periodVar(field func(*config) *time.Duration) func(*config, string) error {
+	return func(c *config, v string) error {
+		var d time.Duration
+		var err error
+		if days, ok := strings.CutSuffix(v, "d"); ok {
+			var n int
+			n, err = strconv.Atoi(days)
+			d = time.Duration(n) * 24 * time.Hour
+			if n > 100*365 {
+				err = fmt.Errorf("too long")
+			}
+		} else {
+			d, err = time.ParseDuration(v)
+		}
+		if err != nil || d <= 0 {
+			return fmt.Errorf("must be a positive period such as 30d or 36h, got %q", v)
 		}
 		*field(c) = d
 		return nil
@@ -264,6 +295,9 @@ func (c config) logValue() slog.Value {
 		slog.String("mail_from", c.MailFrom),
 		slog.Int("document_max_size", c.DocumentMaxSize),
 		slog.Int("procedure_documents_max", c.DocumentsMax),
+		slog.Duration("survey_draft_retention", c.SurveyDraftRetention),
+		slog.Duration("survey_draft_grace", c.SurveyDraftGrace),
+		slog.Duration("mail_retention", c.MailRetention),
 	)
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestLoadConfig(t *testing.T) {
@@ -36,6 +37,12 @@ func TestLoadConfig(t *testing.T) {
 		{"bad timeout", map[string]string{"PORTAL_REQUEST_TIMEOUT": "15"}, "PORTAL_REQUEST_TIMEOUT must be a positive duration"},
 		{"negative rate", map[string]string{"PORTAL_RATE_LIMIT_API": "-1"}, "PORTAL_RATE_LIMIT_API must be a positive whole number"},
 		{"bad log level", map[string]string{"PORTAL_LOG_LEVEL": "loud"}, "PORTAL_LOG_LEVEL must be debug"},
+		{"retention in days", map[string]string{"PORTAL_SURVEY_DRAFT_RETENTION": "180d"}, ""},
+		{"retention as duration", map[string]string{"PORTAL_MAIL_RETENTION": "36h"}, ""},
+		{"retention without unit", map[string]string{"PORTAL_MAIL_RETENTION": "30"}, "PORTAL_MAIL_RETENTION must be a positive period"},
+		{"zero grace", map[string]string{"PORTAL_SURVEY_DRAFT_GRACE": "0d"}, "PORTAL_SURVEY_DRAFT_GRACE must be a positive period"},
+		{"negative retention", map[string]string{"PORTAL_SURVEY_DRAFT_RETENTION": "-5d"}, "PORTAL_SURVEY_DRAFT_RETENTION must be a positive period"},
+		{"huge retention", map[string]string{"PORTAL_SURVEY_DRAFT_RETENTION": "99999999999d"}, "PORTAL_SURVEY_DRAFT_RETENTION must be a positive period"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -54,6 +61,9 @@ func TestLoadConfig(t *testing.T) {
 				}
 				if cfg.Addr != ":8080" || cfg.BaseURL.String() != "http://localhost:8080" {
 					t.Fatalf("defaults: got addr %q base %q", cfg.Addr, cfg.BaseURL)
+				}
+				if tt.set == nil && (cfg.SurveyDraftRetention != 90*24*time.Hour || cfg.SurveyDraftGrace != 7*24*time.Hour || cfg.MailRetention != 30*24*time.Hour) {
+					t.Fatalf("retention defaults: got %v, %v, %v", cfg.SurveyDraftRetention, cfg.SurveyDraftGrace, cfg.MailRetention)
 				}
 				return
 			}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -34,17 +33,5 @@ func newMailWorker(cfg config, db *bun.DB, log *slog.Logger, poll time.Duration)
 // is called; stop waits until the worker has finished, so the caller may close
 // the database afterwards.
 func startMailWorker(ctx context.Context, w *appmail.Worker) (stop func()) {
-	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		w.Run(ctx)
-	}()
-	var once sync.Once
-	return func() {
-		once.Do(func() {
-			cancel()
-			<-done
-		})
-	}
+	return startBackground(ctx, w.Run)
 }

@@ -290,6 +290,8 @@ func serve(ctx context.Context, cfg config) error {
 	// the mail in flight) before the database closes.
 	stopMail := startMailWorker(ctx, mailer)
 	defer stopMail()
+	stopRetention := startBackground(ctx, newRetention(cfg, db, log, systemClock).Run)
+	defer stopRetention()
 	log.Info("portal serving", slog.String("addr", ln.Addr().String()), slog.Any("config", cfg.logValue()))
 	errc := make(chan error, 1)
 	go func() { errc <- app.Listener(ln) }()
@@ -303,6 +305,7 @@ func serve(ctx context.Context, cfg config) error {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	stopMail()
+	stopRetention()
 	log.Info("portal stopped")
 	return nil
 }
