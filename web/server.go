@@ -3,6 +3,7 @@
 package web
 
 import (
+	"cmp"
 	"crypto/rand"
 	"encoding/base64"
 	"log/slog"
@@ -40,6 +41,9 @@ type Config struct {
 	BodyLimit      int // bytes of any request but uploads
 	UploadLimit    int // bytes of an upload request (a file and its form fields)
 	RequestTimeout time.Duration
+	// WriteTimeout bounds writing a response (60s when zero); downloads and
+	// exports extend it while they make progress.
+	WriteTimeout   time.Duration
 	SessionTTL     time.Duration
 	RateLimitAPI   int // per minute and client IP
 	RateLimitLogin int // per minute and account+IP
@@ -79,7 +83,7 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 		// Long enough to receive a large plan over a slow line; slow clients
 		// hold a connection, not a worker.
 		ReadTimeout:           5 * time.Minute,
-		WriteTimeout:          60 * time.Second,
+		WriteTimeout:          cmp.Or(cfg.WriteTimeout, 60*time.Second),
 		IdleTimeout:           120 * time.Second,
 		DisableStartupMessage: true,
 		// One spelling per route: security decisions that look at the path (CSRF

@@ -24,6 +24,7 @@ type config struct {
 	TrustedProxies  []string
 	BodyLimit       int
 	RequestTimeout  time.Duration
+	WriteTimeout    time.Duration
 	ShutdownTimeout time.Duration
 	SessionTTL      time.Duration
 	RateLimitAPI    int // requests per minute per client IP
@@ -103,6 +104,7 @@ var envVars = []envVar{
 		return nil
 	}},
 	{"PORTAL_REQUEST_TIMEOUT", "15s", durationVar(func(c *config) *time.Duration { return &c.RequestTimeout })},
+	{"PORTAL_WRITE_TIMEOUT", "60s", durationVar(func(c *config) *time.Duration { return &c.WriteTimeout })},
 	{"PORTAL_SHUTDOWN_TIMEOUT", "30s", durationVar(func(c *config) *time.Duration { return &c.ShutdownTimeout })},
 	{"PORTAL_SESSION_TTL", "8h", durationVar(func(c *config) *time.Duration { return &c.SessionTTL })},
 	{"PORTAL_RATE_LIMIT_API", "600", intVar(func(c *config) *int { return &c.RateLimitAPI })},
@@ -287,6 +289,7 @@ func (c config) logValue() slog.Value {
 		slog.Any("trusted_proxies", c.TrustedProxies),
 		slog.Int("body_limit", c.BodyLimit),
 		slog.Duration("request_timeout", c.RequestTimeout),
+		slog.Duration("write_timeout", c.WriteTimeout),
 		slog.Duration("session_ttl", c.SessionTTL),
 		slog.Int("rate_limit_api", c.RateLimitAPI),
 		slog.Int("rate_limit_login", c.RateLimitLogin),

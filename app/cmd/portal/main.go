@@ -332,7 +332,7 @@ func newApp(cfg config, log *slog.Logger, db *bun.DB, rdb *goredis.Client, now f
 		UploadLimit:         max(cfg.DocumentMaxSize, cfg.StatementAttachments*cfg.StatementAttachmentSize) + uploadOverhead,
 		RateLimitStatements: cfg.RateLimitStatements, RateLimitStatementsProc: cfg.RateLimitStatementsProc,
 		PrivacyURL:     cfg.PrivacyURL,
-		RequestTimeout: cfg.RequestTimeout, SessionTTL: cfg.SessionTTL,
+		RequestTimeout: cfg.RequestTimeout, WriteTimeout: cfg.WriteTimeout, SessionTTL: cfg.SessionTTL,
 		RateLimitAPI: cfg.RateLimitAPI, RateLimitLogin: cfg.RateLimitLogin,
 	}, web.Deps{
 		Log: log, Accounts: svc.accounts, Organisations: svc.organisations, Audit: svc.audit, Procedures: svc.procedures,
