@@ -538,6 +538,15 @@ func (s *Service) Results(ctx context.Context, p *account.Principal, idOrSlug st
 		if err != nil {
 			return err
 		}
+		if f != nil && !staff {
+			// The unfiltered results minus the group's are the results of
+			// the other responses; Build hides the group if they are few.
+			all, err := r.Surveys.Tally(ctx, &sv.Questionnaire, pr.ID, nil, false)
+			if err != nil {
+				return err
+			}
+			t.All = all.Responses
+		}
 		out = ResultsView{Results: survey.Build(&sv.Questionnaire, t, sv.Settings.Threshold, !staff), Staff: staff,
 			PublishedAt: sv.ResultsPublishedAt}
 		out.Filter = f

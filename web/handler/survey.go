@@ -358,6 +358,8 @@ type statDTO struct {
 	Max    *float64 `json:"max"`
 	// Suppressed: too few answers to show in published results.
 	Suppressed bool `json:"suppressed,omitempty"`
+	// Rounded: published results with hidden points round mean and median.
+	Rounded bool `json:"rounded,omitempty"`
 }
 
 type pointDTO struct {
@@ -434,8 +436,9 @@ func surveyStat(s *survey.StatResult) *statDTO {
 		return nil
 	}
 	hide := s.Suppressed || s.N == 0
-	return &statDTO{N: s.N, Mean: surveyFloat(s.Mean, hide), Median: surveyFloat(s.Median, hide), Min: surveyFloat(s.Min, hide),
-		Max: surveyFloat(s.Max, hide), Suppressed: s.Suppressed}
+	return &statDTO{N: s.N, Mean: surveyFloat(s.Mean, hide), Median: surveyFloat(s.Median, hide),
+		Min: surveyFloat(s.Min, hide || s.MinSuppressed), Max: surveyFloat(s.Max, hide || s.MaxSuppressed),
+		Suppressed: s.Suppressed, Rounded: s.Rounded}
 }
 
 func surveyPoints(list []survey.PointResult) []pointDTO {
@@ -464,7 +467,7 @@ func surveyResults(r appsurvey.ResultsView) resultsResponse {
 			case survey.KindSingle, survey.KindMultiple:
 				od.Percent = surveyFloat(o.Percent, o.Suppressed)
 			case survey.KindRanking:
-				od.MeanRank, od.Score = surveyFloat(o.MeanRank, false), surveyFloat(o.Score, false)
+				od.MeanRank, od.Score = surveyFloat(o.MeanRank, o.Suppressed), surveyFloat(o.Score, o.Suppressed)
 			}
 			qd.Options = append(qd.Options, od)
 		}
