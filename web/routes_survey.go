@@ -40,6 +40,8 @@ func registerSurveys(api fiber.Router, cfg Config, svc *appsurvey.Service, limit
 	api.Post("/procedures/:id/survey/codes", h.GenerateCodes)
 	api.Get("/procedures/:id/survey/results", h.Results)
 	api.Put("/procedures/:id/survey/results/publication", h.PublishResults)
-	api.Get("/procedures/:id/survey/responses.csv", h.ExportResponses)
-	api.Get("/procedures/:id/survey/results.csv", h.ExportResults)
+	api.Get("/procedures/:id/survey/responses.csv", h.ExportResponsesCSV)
+	api.Get("/procedures/:id/survey/responses.xlsx", h.ExportResponsesXLSX)
+	api.Get("/procedures/:id/survey/results.csv", h.ExportResultsCSV)
+	api.Get("/procedures/:id/survey/results.xlsx", h.ExportResultsXLSX)
 }

@@ -1,10 +1,5 @@
 package survey
 
-import (
-	"strconv"
-	"strings"
-)
-
 // Column is one column of the raw export. Its name is stable as long as the
 // questionnaire's keys are: "<question>" for single values, "<question>.<option>"
 // for options, matrix items and ranked options, "<question>.other" for the
@@ -49,10 +44,11 @@ func Columns(qn *Questionnaire) []Column {
 }
 
 // Values returns a response's cells in the columns' order: option keys of a
-// single choice, 1 or 0 for each option of a multiple choice (empty when the
-// question was not answered), points, places, numbers, texts and dates.
-func Values(cols []Column, a Answers) []string {
-	out := make([]string, len(cols))
+// single choice, 1 or 0 for each option of a multiple choice (nil when the
+// question was not answered), points and places as int, numbers as float64,
+// texts and dates (YYYY-MM-DD) as string; nil for an unanswered cell.
+func Values(cols []Column, a Answers) []any {
+	out := make([]any, len(cols))
 	for i, c := range cols {
 		ans, ok := a[c.question.Key]
 		if !ok {
@@ -66,31 +62,27 @@ func Values(cols []Column, a Answers) []string {
 				out[i] = ans.Choices[0]
 			}
 		case c.question.Kind == KindMultiple:
-			out[i] = "0"
+			out[i] = 0
 			if contains(ans.Choices, c.choice) {
-				out[i] = "1"
+				out[i] = 1
 			}
 		case c.question.Kind == KindMatrix:
 			if p, ok := ans.Items[c.choice]; ok {
-				out[i] = strconv.Itoa(p)
+				out[i] = p
 			}
 		case c.question.Kind == KindRanking:
 			for place, k := range ans.Ranking {
 				if k == c.choice {
-					out[i] = strconv.Itoa(place + 1)
+					out[i] = place + 1
 				}
 			}
+		case ans.Number != nil && c.question.Kind == KindScale:
+			out[i] = int(*ans.Number)
 		case ans.Number != nil:
-			out[i] = FormatNumber(*ans.Number)
+			out[i] = *ans.Number
 		default:
 			out[i] = ans.Text
 		}
 	}
 	return out
-}
-
-// FormatNumber writes a number the German way (decimal comma), without
-// needless digits, as spreadsheets in German locales read it.
-func FormatNumber(f float64) string {
-	return strings.Replace(strconv.FormatFloat(f, 'f', -1, 64), ".", ",", 1)
 }

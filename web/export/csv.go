@@ -30,12 +30,16 @@ func NewCSV(w io.Writer, cols []Column) (*CSV, error) {
 	return c, c.w.Write(c.rec)
 }
 
-// Row writes one row; values beyond the columns are ignored.
+// Row writes one row; values beyond the columns are ignored. Only texts are
+// neutralised: a negative number stays a number.
 func (c *CSV) Row(vals []any) error {
 	for i := range c.rec {
 		c.rec[i] = ""
 		if i < len(vals) {
-			c.rec[i] = neutralise(text(vals[i]))
+			c.rec[i] = text(vals[i])
+			if _, ok := vals[i].(string); ok {
+				c.rec[i] = neutralise(c.rec[i])
+			}
 		}
 	}
 	return c.w.Write(c.rec)

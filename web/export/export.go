@@ -6,6 +6,8 @@
 package export
 
 import (
+	"strconv"
+	"strings"
 	"time"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -40,9 +42,10 @@ type Meta struct {
 // dateLayout is how CSV and PDF show instants; German Excel reads it as a date.
 const dateLayout = "02.01.2006 15:04"
 
-// text is a cell's value as text. A row's values are strings, or time.Time
+// text is a cell's value as text. A row's values are strings; time.Time,
 // shown as date and time of day as the time's location has them (callers
-// convert to Europe/Berlin); the zero time is an empty cell.
+// convert to Europe/Berlin), the zero time as an empty cell; or numbers (int,
+// float64), written with a decimal comma as German spreadsheets read them.
 func text(v any) string {
 	switch v := v.(type) {
 	case string:
@@ -51,6 +54,10 @@ func text(v any) string {
 		if !v.IsZero() {
 			return v.Format(dateLayout)
 		}
+	case int:
+		return strconv.Itoa(v)
+	case float64:
+		return strings.Replace(strconv.FormatFloat(v, 'f', -1, 64), ".", ",", 1)
 	}
 	return ""
 }

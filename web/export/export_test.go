@@ -161,3 +161,55 @@ func TestPDFSplitsLongRowsAcrossPages(t *testing.T) {
 		t.Fatalf("not a PDF: %q", buf.Bytes()[:8])
 	}
 }
+
+// TestNumbers: numbers are numbers in a workbook and German decimals in CSV,
+// and a negative number is not mistaken for a formula.
+func TestNumbers(t *testing.T) {
+	t.Parallel()
+	cols := []Column{{Heading: "Frage"}, {Heading: "Anzahl"}, {Heading: "Mittelwert"}}
+	row := []any{"-3 Punkte", -3, 2.75}
+
+	var buf bytes.Buffer
+	w, err := NewCSV(&buf, cols)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Row(row); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := strings.Split(buf.String(), "\r\n")[1], "'-3 Punkte;-3;2,75"; got != want {
+		t.Errorf("CSV row: got %q, want %q", got, want)
+	}
+
+	x, err := NewXLSX(Meta{Sheet: "Ergebnisse"}, cols)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	if err := x.Row(row); err != nil {
+		t.Fatal(err)
+	}
+	buf.Reset()
+	if _, err := x.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	// A number cell has no type attribute (numeric is the default).
+	for cell, want := range map[string]excelize.CellType{"A2": excelize.CellTypeInlineString, "B2": excelize.CellTypeUnset, "C2": excelize.CellTypeUnset} {
+		if got, err := f.GetCellType("Ergebnisse", cell); err != nil || got != want {
+			t.Errorf("%s: type %v (%v), want %v", cell, got, err, want)
+		}
+	}
+	for cell, want := range map[string]string{"B2": "-3", "C2": "2.75"} {
+		if v, _ := f.GetCellValue("Ergebnisse", cell, excelize.Options{RawCellValue: true}); v != want {
+			t.Errorf("%s = %q, want %s", cell, v, want)
+		}
+	}
+}

@@ -103,8 +103,8 @@ func (x *XLSX) next() error {
 }
 
 // Row writes one row; values beyond the columns are ignored. Instants become
-// dates of the sheet (shown in their location's wall-clock time), texts are
-// cut to what a cell holds.
+// dates of the sheet (shown in their location's wall-clock time), numbers
+// numbers, texts are cut to what a cell holds.
 func (x *XLSX) Row(vals []any) error {
 	for i := range x.cells {
 		var v any
@@ -123,6 +123,10 @@ func (x *XLSX) Row(vals []any) error {
 			continue
 		case string:
 			v = fitCell(t, x.meta.Truncated)
+		case int, float64:
+			// numbers stay numbers, so the sheet can sum and sort them
+		case nil:
+			// an empty cell, not an empty text
 		default:
 			v = text(v)
 		}

@@ -8,6 +8,7 @@ import (
 func contractSurveys(k *contract) {
 	t := k.t
 	openapi3filter.RegisterBodyDecoder("text/csv", openapi3filter.FileBodyDecoder)
+	openapi3filter.RegisterBodyDecoder("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", openapi3filter.FileBodyDecoder)
 	env := newEnv(t)
 	clock := &fakeClock{}
 	clock.Set("2026-09-01 10:00:00")
@@ -96,10 +97,11 @@ func contractSurveys(k *contract) {
 	k.check(c{name: "results publication", c: ed, method: "PUT", path: pub, body: on, status: 200})
 	k.check(c{name: "published results", c: anon, method: "GET", path: results, status: 200})
 
-	for _, exp := range []string{"/responses.csv", "/results.csv"} {
+	for _, exp := range []string{"/responses.csv", "/responses.xlsx", "/results.csv", "/results.xlsx"} {
 		k.check(c{name: "export " + exp + " without session", c: anon, method: "GET", path: sv + exp, status: 401, slug: "unauthenticated"})
 		k.check(c{name: "export " + exp + " by another municipality", c: grimma, method: "GET", path: sv + exp, status: 404, slug: "not_found"})
 		k.check(c{name: "export " + exp, c: viewer, method: "GET", path: sv + exp, status: 200})
 	}
 	k.check(c{name: "aggregates export with a bad filter", c: ed, method: "GET", path: sv + "/results.csv?filter=nope", status: 422, slug: "validation", refused: true})
+	k.check(c{name: "aggregates workbook with an unknown option", c: ed, method: "GET", path: sv + "/results.xlsx?filter=q_mode:plane", status: 422, slug: "validation"})
 }

@@ -295,6 +295,8 @@ func TestContract(t *testing.T) {
 	contractDocuments(k)
 	contractStatements(k)
 	contractSurveys(k)
+	contractStatementExports(k)
+	contractDefects(k)
 
 	k.checkCoverage()
 }

@@ -8,6 +8,8 @@ import (
 	"io"
 	"strings"
 	"testing"
+
+	"github.com/xuri/excelize/v2"
 )
 
 // surveyQuestionnaire has one question of every kind, a condition (q_car_km
@@ -347,7 +349,7 @@ func TestSurveyAnsweringAndResults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantHead := "response_id;submitted_at;q_mode;q_mode.other;q_car_km;q_wishes.lanes;q_wishes.buses;q_wishes.parking;" +
+	wantHead := "Antwort-ID;Eingang;q_mode;q_mode.other;q_car_km;q_wishes.lanes;q_wishes.buses;q_wishes.parking;" +
 		"q_satisfaction;q_matrix.roads;q_matrix.paths;q_rank.safety;q_rank.speed;q_rank.cost;q_short;q_long;q_since;q_age"
 	if strings.Join(rows[0], ";") != wantHead || len(rows) != 11 {
 		t.Fatalf("export head %v, %d rows", rows[0], len(rows))
@@ -359,14 +361,60 @@ func TestSurveyAnsweringAndResults(t *testing.T) {
 	if !bytes.Contains(agg.Body, []byte("q_mode;Wie kommen Sie meist in die Innenstadt?;bike;Fahrrad;;4;40")) {
 		t.Fatalf("aggregates: %s", agg.Body)
 	}
+
+	// The same tables as workbooks: the same cells, numbers as numbers.
+	book := func(path, numberCell string) [][]string {
+		t.Helper()
+		resp := mustStatus(t, editor.do("GET", path, nil), 200, path)
+		if ct := resp.Header.Get("Content-Type"); ct != "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" {
+			t.Fatalf("%s: content type %q", path, ct)
+		}
+		if cd := resp.Header.Get("Content-Disposition"); !strings.Contains(cd, ".xlsx") {
+			t.Fatalf("%s: content disposition %q", path, cd)
+		}
+		f, err := excelize.OpenReader(bytes.NewReader(resp.Body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		got, err := f.GetRows(f.GetSheetName(0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if typ, _ := f.GetCellType(f.GetSheetName(0), numberCell); typ == excelize.CellTypeInlineString || typ == excelize.CellTypeSharedString {
+			t.Errorf("%s: %s is text, want a number", path, numberCell)
+		}
+		return got
+	}
+	xrows := book(path+"/survey/responses.xlsx", "E2")
+	if len(xrows) != len(rows) || strings.Join(xrows[0], ";") != wantHead {
+		t.Fatalf("responses.xlsx: %d rows, head %v", len(xrows), xrows[0])
+	}
+	for i := 1; i < len(rows); i++ {
+		// Cells of the CSV and the workbook agree (the workbook drops empty trailing cells).
+		if got, want := strings.Join(xrows[i][2:], ";"), strings.TrimRight(strings.Join(rows[i][2:], ";"), ";"); got != want {
+			t.Errorf("responses.xlsx row %d: %s, CSV has %s", i, got, want)
+		}
+	}
+	found := false
+	for _, r := range book(path+"/survey/results.xlsx", "F2") {
+		if len(r) >= 7 && strings.Join(r[:7], ";") == "q_mode;Wie kommen Sie meist in die Innenstadt?;bike;Fahrrad;;4;40" {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("results.xlsx lacks the bike row")
+	}
 	// Viewers read results but do not edit; strangers do not read them.
 	viewer := srv.client(t)
 	viewer.login("freiberg-viewer@demo.example")
 	mustStatus(t, viewer.do("GET", path+"/survey/responses.csv", nil), 200, "viewer export")
+	wantProblem(t, citizen.do("GET", path+"/survey/responses.xlsx", nil), 401, "unauthenticated")
 	wantProblem(t, viewer.do("PUT", path+"/survey/results/publication", map[string]any{"published": false}), 403, "forbidden")
 	stranger := srv.client(t)
 	stranger.login("grimma-admin@demo.example")
 	wantProblem(t, stranger.do("GET", path+"/survey/responses.csv", nil), 404, "not_found")
+	wantProblem(t, stranger.do("GET", path+"/survey/results.xlsx", nil), 404, "not_found")
 
 	// After the period (Berlin time), no more responses.
 	clock.Set("2026-11-01 00:00:01")
