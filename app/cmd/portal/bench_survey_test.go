@@ -175,4 +175,11 @@ func BenchmarkSurvey(b *testing.B) {
 	}
 	b.Run("results-50k", func(b *testing.B) { results(b, "") })
 	b.Run("results-50k-filtered", func(b *testing.B) { results(b, "?filter=single1:o2") })
+
+	// Downloads of the raw responses and the aggregates, measured like the
+	// assessment table's (BenchmarkExport).
+	staff := &http.Client{Jar: editor.http.Jar}
+	for _, f := range []string{"responses.csv", "responses.xlsx", "results.csv", "results.xlsx"} {
+		b.Run("export-50k-"+f, func(b *testing.B) { benchDownload(b, staff, srv.URL+path+"/survey/"+f) })
+	}
 }
