@@ -166,8 +166,8 @@ func TestPDFSplitsLongRowsAcrossPages(t *testing.T) {
 // and a negative number is not mistaken for a formula.
 func TestNumbers(t *testing.T) {
 	t.Parallel()
-	cols := []Column{{Heading: "Frage"}, {Heading: "Anzahl"}, {Heading: "Mittelwert"}}
-	row := []any{"-3 Punkte", -3, 2.75}
+	cols := []Column{{Heading: "Frage"}, {Heading: "Anzahl"}, {Heading: "Mittelwert"}, {Heading: "Leer"}}
+	row := []any{"-3 Punkte", -3, 2.75, ""}
 
 	var buf bytes.Buffer
 	w, err := NewCSV(&buf, cols)
@@ -180,7 +180,7 @@ func TestNumbers(t *testing.T) {
 	if err := w.Flush(); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := strings.Split(buf.String(), "\r\n")[1], "'-3 Punkte;-3;2,75"; got != want {
+	if got, want := strings.Split(buf.String(), "\r\n")[1], "'-3 Punkte;-3;2,75;"; got != want {
 		t.Errorf("CSV row: got %q, want %q", got, want)
 	}
 
@@ -201,8 +201,10 @@ func TestNumbers(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	// A number cell has no type attribute (numeric is the default).
-	for cell, want := range map[string]excelize.CellType{"A2": excelize.CellTypeInlineString, "B2": excelize.CellTypeUnset, "C2": excelize.CellTypeUnset} {
+	// A number cell has no type attribute (numeric is the default); an empty
+	// text is an empty cell, not a text of no characters.
+	for cell, want := range map[string]excelize.CellType{"A2": excelize.CellTypeInlineString, "B2": excelize.CellTypeUnset,
+		"C2": excelize.CellTypeUnset, "D2": excelize.CellTypeUnset} {
 		if got, err := f.GetCellType("Ergebnisse", cell); err != nil || got != want {
 			t.Errorf("%s: type %v (%v), want %v", cell, got, err, want)
 		}

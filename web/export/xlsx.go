@@ -122,6 +122,10 @@ func (x *XLSX) Row(vals []any) error {
 			x.cells[i] = excelize.Cell{StyleID: x.date, Value: v}
 			continue
 		case string:
+			if t == "" {
+				v = nil // an empty cell, as for no value
+				break
+			}
 			v = fitCell(t, x.meta.Truncated)
 		case int, float64:
 			// numbers stay numbers, so the sheet can sum and sort them

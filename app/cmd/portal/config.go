@@ -288,9 +288,9 @@ func (c config) logValue() slog.Value {
 		slog.String("secret", "***"),
 		slog.Any("trusted_proxies", c.TrustedProxies),
 		slog.Int("body_limit", c.BodyLimit),
-		slog.Duration("request_timeout", c.RequestTimeout),
-		slog.Duration("write_timeout", c.WriteTimeout),
-		slog.Duration("session_ttl", c.SessionTTL),
+		duration("request_timeout", c.RequestTimeout),
+		duration("write_timeout", c.WriteTimeout),
+		duration("session_ttl", c.SessionTTL),
 		slog.Int("rate_limit_api", c.RateLimitAPI),
 		slog.Int("rate_limit_login", c.RateLimitLogin),
 		slog.String("file_store", maskURL(c.FileStore)),
@@ -298,9 +298,9 @@ func (c config) logValue() slog.Value {
 		slog.String("mail_from", c.MailFrom),
 		slog.Int("document_max_size", c.DocumentMaxSize),
 		slog.Int("procedure_documents_max", c.DocumentsMax),
-		slog.Duration("survey_draft_retention", c.SurveyDraftRetention),
-		slog.Duration("survey_draft_grace", c.SurveyDraftGrace),
-		slog.Duration("mail_retention", c.MailRetention),
+		duration("survey_draft_retention", c.SurveyDraftRetention),
+		duration("survey_draft_grace", c.SurveyDraftGrace),
+		duration("mail_retention", c.MailRetention),
 	)
 }
 
@@ -316,3 +316,7 @@ func maskURL(raw string) string {
 	}
 	return u.String()
 }
+
+// duration logs a period as people write it ("1h30m0s"); slog's JSON handler
+// would write nanoseconds.
+func duration(key string, d time.Duration) slog.Attr { return slog.String(key, d.String()) }
