@@ -91,9 +91,22 @@ type View struct {
 	Events    []defect.Event
 	// DuplicateOf is the public ID of the report this one duplicates.
 	DuplicateOf string
+	// Originals are the public IDs of the reports that steps to "duplicate"
+	// in Events named, by internal ID.
+	Originals map[uuid.UUID]string
 	// Internal: the reader is staff of an organisation that runs or received
 	// the report and sees e-mail, internal notes and hidden content.
 	Internal bool
+}
+
+func eventOriginals(events []defect.Event) []uuid.UUID {
+	var ids []uuid.UUID
+	for _, e := range events {
+		if e.DuplicateOf != uuid.Nil {
+			ids = append(ids, e.DuplicateOf)
+		}
+	}
+	return ids
 }
 
 type replay struct{ r defect.Report }
@@ -239,6 +252,23 @@ func (s *Service) procedure(ctx context.Context, r Repos, ref string) (procedure
 		return pr, err
 	}
 	return pr, checkProcedure(&pr)
+}
+
+// staffProcedure resolves ref for work that an organisation's staff may do
+// while the procedure is still a draft, such as setting up its categories
+// before publishing; to everyone else a draft does not exist.
+func (s *Service) staffProcedure(ctx context.Context, r Repos, ref string, p *account.Principal) (procedure.Procedure, error) {
+	pr, err := s.procedure(ctx, r, ref)
+	if !errors.Is(err, procedure.ErrNotFound) || pr.ID == uuid.Nil || !pr.IsDraft() {
+		return pr, err
+	}
+	if p == nil || !p.CanSeeInternals(pr.OrganisationID) {
+		return pr, err
+	}
+	if pr.Type != procedure.TypeDefectReporting {
+		return pr, defect.ErrNotDefectProc
+	}
+	return pr, nil
 }
 
 func checkProcedure(pr *procedure.Procedure) error {
@@ -393,7 +423,7 @@ func (s *Service) Categories(ctx context.Context, p *account.Principal, procRef 
 	var cats []defect.Category
 	err := s.tx.Read(ctx, func(ctx context.Context, r Repos) error {
 		var err error
-		if pr, err = s.procedure(ctx, r, procRef); err != nil {
+		if pr, err = s.staffProcedure(ctx, r, procRef, p); err != nil {
 			return err
 		}
 		all, err := r.Defects.Categories(ctx, pr.ID)
@@ -421,7 +451,7 @@ func (s *Service) SaveCategory(ctx context.Context, p account.Principal, procRef
 		strings.TrimSpace(in.Group), strings.TrimSpace(in.Unit), strings.TrimSpace(in.Keywords)
 	var c defect.Category
 	err := s.tx.InTx(ctx, func(ctx context.Context, r Repos) error {
-		pr, err := s.procedure(ctx, r, procRef)
+		pr, err := s.staffProcedure(ctx, r, procRef, &p)
 		if err != nil {
 			return err
 		}
@@ -481,11 +511,16 @@ func (s *Service) Get(ctx context.Context, p *account.Principal, publicID string
 			return err
 		}
 		v.Internal = canRead(p, &rep)
-		if rep.DuplicateOf != uuid.Nil {
-			if o, err := r.Defects.Get(ctx, rep.DuplicateOf); err == nil {
-				v.DuplicateOf = o.PublicID
+		v.Originals = map[uuid.UUID]string{}
+		for _, id := range append([]uuid.UUID{rep.DuplicateOf}, eventOriginals(v.Events)...) {
+			if _, done := v.Originals[id]; done || id == uuid.Nil {
+				continue
+			}
+			if o, err := r.Defects.Get(ctx, id); err == nil {
+				v.Originals[id] = o.PublicID
 			}
 		}
+		v.DuplicateOf = v.Originals[rep.DuplicateOf]
 		return nil
 	})
 	if err != nil {

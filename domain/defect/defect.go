@@ -372,7 +372,7 @@ type Moderation struct {
 func (r *Report) Moderate(m Moderation, now time.Time) error {
 	var v domain.ValidationError
 	if m.TextReason != nil && utf8.RuneCountInString(*m.TextReason) > MaxReason {
-		v.Add("text_reason", "defect.too_long")
+		v.Add("text_hidden_reason", "defect.too_long")
 	}
 	for id, reason := range m.Photos {
 		if utf8.RuneCountInString(reason) > MaxReason {

@@ -271,7 +271,8 @@ func (h *Defects) reportFrom(v appdefect.View) defectResponse {
 		out.Photos = append(out.Photos, d)
 	}
 	for _, e := range v.Events {
-		d := eventDTO{At: e.At, From: string(e.From), To: string(e.To), PublicComment: e.PublicComment}
+		d := eventDTO{At: e.At, From: string(e.From), To: string(e.To), PublicComment: e.PublicComment,
+			DuplicateOf: v.Originals[e.DuplicateOf]}
 		if v.Internal {
 			note := e.InternalNote
 			d.InternalNote = &note

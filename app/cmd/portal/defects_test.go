@@ -149,6 +149,7 @@ type defectBody struct {
 		From, To      string
 		PublicComment string  `json:"public_comment"`
 		InternalNote  *string `json:"internal_note"`
+		DuplicateOf   string  `json:"duplicate_of"`
 	} `json:"history"`
 	Internal *struct {
 		Description string `json:"description"`
@@ -392,6 +393,8 @@ func TestDefectWorkflowAndPermissions(t *testing.T) {
 	}
 	if d := decodeDefect(t, anon.do("GET", p2, nil)); d.DuplicateOf != first.ID || d.Status != "duplicate" {
 		t.Errorf("public duplicate link: got %q", d.DuplicateOf)
+	} else if last := d.History[len(d.History)-1]; last.To != "duplicate" || last.DuplicateOf != first.ID {
+		t.Errorf("the history's duplicate step names %q, want %s", last.DuplicateOf, first.ID)
 	}
 	wantProblem(t, editor.do("POST", p2+"/status", map[string]any{"status": "acknowledged"}), 409, "conflict") // closed stays closed
 
@@ -528,4 +531,40 @@ func TestDefectDemoSeed(t *testing.T) {
 	if len(reqs) != 2 || reqs[0]["status"] == reqs[1]["status"] {
 		t.Errorf("demo reports: %v", reqs)
 	}
+}
+
+// An agency sets up its categories before it publishes the Mängelmelder; to
+// everyone else the draft and its categories do not exist, and nobody can
+// report into it yet.
+func TestDefectCategoriesWhileDraft(t *testing.T) {
+	env := newEnv(t)
+	srv := env.start()
+	editor := srv.client(t)
+	editor.login("doebeln-editor@demo.example")
+	res := mustStatus(t, editor.do("POST", "/api/v1/organisations/"+editor.orgID("Döbeln")+"/procedures", map[string]any{
+		"type": "defect_reporting", "subtype": "maengelmelder", "title": "Mängelmelder Döbeln (Entwurf)",
+		"summary": "Noch nicht veröffentlicht.", "area": doebelnArea,
+	}), 201, "create draft")
+	dp := "/api/v1/procedures/" + decodeProcedure(t, res).ID
+	cat := defectCategory(t, editor, dp, "lampe", "Straßenlampe")
+	mustStatus(t, editor.do("PUT", dp+"/defect-categories/"+cat, map[string]any{"code": "lampe", "name": "Straßenbeleuchtung", "active": true}), 200, "rename")
+	if list := mustStatus(t, editor.do("GET", dp+"/defect-categories", nil), 200, "staff list"); !strings.Contains(string(list.Body), "Straßenbeleuchtung") {
+		t.Fatalf("staff list: %s", list.Body)
+	}
+
+	anon := srv.client(t)
+	grimma := srv.client(t)
+	grimma.login("grimma-admin@demo.example")
+	for _, c := range []*client{anon, grimma} {
+		wantProblem(t, c.do("GET", dp+"/defect-categories", nil), 404, "not_found")
+	}
+	wantProblem(t, grimma.do("POST", dp+"/defect-categories", map[string]any{"code": "x", "name": "X"}), 404, "not_found")
+	wantProblem(t, anon.do("POST", dp+"/defects", streetLight(cat, "Lampe aus")), 404, "not_found")
+	wantProblem(t, editor.do("POST", dp+"/defects", streetLight(cat, "Lampe aus")), 404, "not_found")
+	// A survey is no Mängelmelder, draft or not.
+	plan := mustStatus(t, editor.do("POST", "/api/v1/organisations/"+editor.orgID("Döbeln")+"/procedures", map[string]any{
+		"type": "survey", "subtype": "umfrage", "title": "Umfrage Döbeln", "summary": "Entwurf",
+	}), 201, "create survey")
+	wantProblem(t, editor.do("POST", "/api/v1/procedures/"+decodeProcedure(t, plan).ID+"/defect-categories",
+		map[string]any{"code": "x", "name": "X"}), 404, "not_found")
 }
