@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"beteiligungsportal/app/audit"
+	"beteiligungsportal/app/i18n"
 	"beteiligungsportal/app/mail"
 	"beteiligungsportal/domain/account"
 	"beteiligungsportal/domain/procedure"
@@ -18,23 +19,32 @@ func (s *Service) confirm(ctx context.Context, r Repos, pr *procedure.Procedure,
 	if st.Submitter.Email == "" {
 		return nil
 	}
+	return r.Mail.Enqueue(ctx, receiptMail(pr.Title, st, s.token(st.ID)))
+}
+
+// receiptMail is the confirmation mail of a statement; token is the
+// submitter's key for checking and withdrawing it.
+func receiptMail(procedureTitle string, st statement.Statement, token string) mail.Message {
+	t := func(key string, args ...any) string { return i18n.T(i18n.Default, key, args...) }
 	var b strings.Builder
-	greeting := "Guten Tag"
 	if st.Submitter.Name != "" {
-		greeting += " " + st.Submitter.Name
+		b.WriteString(t("mail.greeting_name", st.Submitter.Name))
+	} else {
+		b.WriteString(t("mail.greeting"))
 	}
-	fmt.Fprintf(&b, "%s,\n\nIhre Stellungnahme zum Verfahren „%s“ ist eingegangen.\n\n", greeting, pr.Title)
-	fmt.Fprintf(&b, "Eingangsnummer: %s\n", st.Number)
-	fmt.Fprintf(&b, "Eingegangen am: %s\n", BerlinTime(st.ReceivedAt))
-	fmt.Fprintf(&b, "Prüfsumme (SHA-256): %s\n", st.Digest)
+	b.WriteString("\n\n" + t("mail.statement_receipt.intro", procedureTitle) + "\n\n")
+	b.WriteString(t("mail.statement_receipt.number", st.Number) + "\n")
+	b.WriteString(t("mail.statement_receipt.received_at", BerlinTime(st.ReceivedAt)) + "\n")
+	b.WriteString(t("mail.statement_receipt.digest", st.Digest) + "\n")
 	if len(st.Attachments) > 0 {
-		fmt.Fprintf(&b, "Anlagen: %d\n", len(st.Attachments))
+		b.WriteString(t("mail.statement_receipt.attachments", len(st.Attachments)) + "\n")
 	}
-	fmt.Fprintf(&b, "\nMit der Eingangsnummer und Ihrem Schlüssel %s können Sie den Eingang jederzeit prüfen\n", s.token(st.ID))
-	b.WriteString("und die Stellungnahme zurückziehen, solange die Beteiligung läuft. Bewahren Sie beides auf.\n\n")
-	b.WriteString("Über das Ergebnis der Abwägung werden Sie informiert.\n\nDiese Nachricht wurde automatisch erstellt.\n")
-	return r.Mail.Enqueue(ctx, mail.Message{To: st.Submitter.Email, Subject: "Eingangsbestätigung " + st.Number,
-		Text: b.String(), Kind: "statement.receipt", Ref: st.ID.String()})
+	b.WriteString("\n" + t("mail.statement_receipt.token", token) + "\n\n")
+	b.WriteString(t("mail.statement_receipt.outcome") + "\n\n")
+	b.WriteString(t("mail.footer") + "\n")
+	return mail.Message{To: st.Submitter.Email,
+		Subject: t("mail.statement_receipt.subject", st.Number),
+		Text:    b.String(), Kind: "statement.receipt", Ref: st.ID.String()}
 }
 
 // BerlinTime formats an instant as German local time, e.g. "23.11.2026, 14:05:09 Uhr (MEZ)".
@@ -43,11 +53,11 @@ func BerlinTime(t time.Time) string {
 	zone, _ := l.Zone()
 	switch zone {
 	case "CET":
-		zone = "MEZ"
+		zone = i18n.T(i18n.Default, "time.zone_cet")
 	case "CEST":
-		zone = "MESZ"
+		zone = i18n.T(i18n.Default, "time.zone_cest")
 	}
-	return l.Format("02.01.2006, 15:04:05") + " Uhr (" + zone + ")"
+	return i18n.T(i18n.Default, "time.local", l.Format(i18n.T(i18n.Default, "time.layout")), zone)
 }
 
 // ReceiptStatus is what the public receipt check reveals: that the statement

@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"beteiligungsportal/app/audit"
+	"beteiligungsportal/app/i18n"
 	"beteiligungsportal/domain"
 	"beteiligungsportal/domain/account"
 	"beteiligungsportal/domain/file"
@@ -63,7 +64,7 @@ func (s *Service) view(p account.Principal, org uuid.UUID, st statement.Statemen
 		// File names often carry the sender's name ("Stellungnahme Müller.pdf").
 		v.Attachments = slices.Clone(v.Attachments)
 		for i := range v.Attachments {
-			v.Attachments[i].FileName = fmt.Sprintf("Anlage %d", i+1)
+			v.Attachments[i].FileName = i18n.T(i18n.Default, "statement.pseudonym_attachment", i+1)
 		}
 	}
 	return v
@@ -74,17 +75,17 @@ func (s *Service) view(p account.Principal, org uuid.UUID, st statement.Statemen
 // five statements come from one person without learning who.
 func (s *Service) pseudonym(st statement.Statement) string {
 	if st.Kind == statement.SubmitterPublicBody {
-		return "Träger öffentlicher Belange"
+		return i18n.T(i18n.Default, "statement.pseudonym_public_body")
 	}
 	who := strings.ToLower(st.Submitter.Name + "\x00" + st.Submitter.Email)
 	if strings.Trim(who, "\x00") == "" {
-		return "Anonym " + st.Number
+		return i18n.T(i18n.Default, "statement.pseudonym_anonymous", st.Number)
 	}
 	m := hmac.New(sha256.New, s.cfg.Secret)
 	m.Write([]byte("pseudonym\x00"))
 	m.Write(st.ProcedureID[:])
 	m.Write([]byte(who))
-	return "Person " + strings.ToUpper(hex.EncodeToString(m.Sum(nil)[:3]))
+	return i18n.T(i18n.Default, "statement.pseudonym_person", strings.ToUpper(hex.EncodeToString(m.Sum(nil)[:3])))
 }
 
 // List returns a page of a procedure's statements for its staff.

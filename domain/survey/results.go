@@ -85,6 +85,8 @@ type QuestionResult struct {
 
 // OptionResult is one option's or item's share.
 type OptionResult struct {
+	// Key and Label of the option. The "other" option (Key OtherKey) has an
+	// empty Label; the presentation fills in its name.
 	Key, Label string
 	Count      int
 	Percent    float64
@@ -219,7 +221,9 @@ func Build(qn *Questionnaire, t Tally, threshold int, public bool) Results {
 		case KindSingle, KindMultiple:
 			opts := q.Options
 			if q.Other {
-				opts = append(append([]Option{}, opts...), Option{Key: OtherKey, Label: "Sonstiges"})
+				// The label is a text users read; the domain has no catalogue,
+				// so it stays empty and the presentation names the option.
+				opts = append(append([]Option{}, opts...), Option{Key: OtherKey})
 			}
 			cells := make([]int, len(opts))
 			for i, o := range opts {

@@ -5,7 +5,7 @@ package handler
 import (
 	"github.com/gofiber/fiber/v2"
 
-	"beteiligungsportal/web/i18n"
+	"beteiligungsportal/app/i18n"
 )
 
 // created sends v as 201 with a Location header.

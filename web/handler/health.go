@@ -9,7 +9,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"beteiligungsportal/web/i18n"
+	"beteiligungsportal/app/i18n"
 	"beteiligungsportal/web/problem"
 )
 

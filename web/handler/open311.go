@@ -14,10 +14,10 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	appdefect "beteiligungsportal/app/defect"
+	"beteiligungsportal/app/i18n"
 	"beteiligungsportal/domain"
 	"beteiligungsportal/domain/defect"
 	"beteiligungsportal/domain/geo"
-	"beteiligungsportal/web/i18n"
 	"beteiligungsportal/web/middleware"
 	"beteiligungsportal/web/problem"
 )
@@ -175,7 +175,7 @@ type discovery struct {
 // Discovery describes this endpoint (Open311 Service Discovery).
 func (h *Open311) Discovery(c *fiber.Ctx) error {
 	d := discovery{Changeset: h.Changeset, Contact: h.Contact,
-		KeyService: "API-Schlüssel vergibt die Betreiberin dieses Portals: " + h.Contact,
+		KeyService: i18n.T(i18n.Default, "open311.key_service", h.Contact),
 		Endpoints: []discoveryEndpoint{{Specification: "http://wiki.open311.org/GeoReport_v2", URL: h.endpoint(),
 			Changeset: h.Changeset, Type: "production", Formats: []string{"text/xml", "application/json"}}}}
 	return render(c, fiber.StatusOK, d, formatOf(c))

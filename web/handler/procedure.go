@@ -9,12 +9,12 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
+	"beteiligungsportal/app/i18n"
 	appproc "beteiligungsportal/app/procedure"
 	appstmt "beteiligungsportal/app/statement"
 	"beteiligungsportal/domain/account"
 	"beteiligungsportal/domain/geo"
 	"beteiligungsportal/domain/procedure"
-	"beteiligungsportal/web/i18n"
 	"beteiligungsportal/web/middleware"
 	"beteiligungsportal/web/problem"
 	"beteiligungsportal/web/request"

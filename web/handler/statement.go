@@ -11,12 +11,12 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
+	"beteiligungsportal/app/i18n"
 	appstmt "beteiligungsportal/app/statement"
 	"beteiligungsportal/domain"
 	"beteiligungsportal/domain/geo"
 	"beteiligungsportal/domain/procedure"
 	"beteiligungsportal/domain/statement"
-	"beteiligungsportal/web/i18n"
 	"beteiligungsportal/web/middleware"
 	"beteiligungsportal/web/problem"
 	"beteiligungsportal/web/request"

@@ -10,11 +10,11 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
+	"beteiligungsportal/app/i18n"
 	appstmt "beteiligungsportal/app/statement"
 	"beteiligungsportal/domain/procedure"
 	"beteiligungsportal/domain/statement"
 	"beteiligungsportal/web/export"
-	"beteiligungsportal/web/i18n"
 	"beteiligungsportal/web/middleware"
 	"beteiligungsportal/web/problem"
 	"beteiligungsportal/web/request"

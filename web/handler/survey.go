@@ -450,6 +450,15 @@ func surveyPoints(list []survey.PointResult) []pointDTO {
 	return out
 }
 
+// optionLabel is the label of a result option; the domain leaves the label of
+// the "other" option to the catalogue.
+func optionLabel(o survey.OptionResult) string {
+	if o.Key == survey.OtherKey && o.Label == "" {
+		return problemText("survey.option_other")
+	}
+	return o.Label
+}
+
 func surveyResults(r appsurvey.ResultsView) resultsResponse {
 	out := resultsResponse{Responses: surveyInt(r.Responses, r.Suppressed), Suppressed: r.Suppressed, Threshold: r.Threshold,
 		Live: r.Staff, PublishedAt: optTime(r.PublishedAt), Questions: []questionResultDTO{}}
@@ -461,7 +470,7 @@ func surveyResults(r appsurvey.ResultsView) resultsResponse {
 			Respondents: surveyInt(q.Respondents, r.Suppressed), Suppressed: q.Suppressed, Stats: surveyStat(q.Stats),
 			Points: surveyPoints(q.Points), Texts: q.Texts}
 		for _, o := range q.Options {
-			od := optionResultDTO{Key: o.Key, Label: o.Label, Count: surveyInt(o.Count, o.Suppressed), Suppressed: o.Suppressed,
+			od := optionResultDTO{Key: o.Key, Label: optionLabel(o), Count: surveyInt(o.Count, o.Suppressed), Suppressed: o.Suppressed,
 				Stats: surveyStat(o.Stats), Points: surveyPoints(o.Points)}
 			switch q.Kind {
 			case survey.KindSingle, survey.KindMultiple:

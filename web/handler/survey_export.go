@@ -9,11 +9,11 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"beteiligungsportal/app/i18n"
 	appsurvey "beteiligungsportal/app/survey"
 	"beteiligungsportal/domain/procedure"
 	"beteiligungsportal/domain/survey"
 	"beteiligungsportal/web/export"
-	"beteiligungsportal/web/i18n"
 	"beteiligungsportal/web/middleware"
 	"beteiligungsportal/web/request"
 )
@@ -195,7 +195,7 @@ func (t *resultsTable) rows(_ context.Context, each func([]any) error) (int, err
 			}
 		}
 		for _, o := range q.Options {
-			row := []any{q.Key, q.Title, o.Key, o.Label, nil, o.Count, nil}
+			row := []any{q.Key, q.Title, o.Key, optionLabel(o), nil, o.Count, nil}
 			switch q.Kind {
 			case survey.KindSingle, survey.KindMultiple:
 				row[6] = round2(o.Percent)
@@ -208,7 +208,7 @@ func (t *resultsTable) rows(_ context.Context, each func([]any) error) (int, err
 				return n, err
 			}
 			for _, pt := range o.Points {
-				if err := emit(q.Key, q.Title, o.Key, o.Label, pt.Value, pt.Count, round2(pt.Percent)); err != nil {
+				if err := emit(q.Key, q.Title, o.Key, optionLabel(o), pt.Value, pt.Count, round2(pt.Percent)); err != nil {
 					return n, err
 				}
 			}

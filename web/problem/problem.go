@@ -10,9 +10,9 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"beteiligungsportal/app/i18n"
 	"beteiligungsportal/domain"
 	"beteiligungsportal/domain/account"
-	"beteiligungsportal/web/i18n"
 )
 
 // ContentType is the media type of problem details.

@@ -19,7 +19,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
-	"beteiligungsportal/web/i18n"
+	"beteiligungsportal/app/i18n"
 	"beteiligungsportal/web/problem"
 )
 

@@ -256,6 +256,9 @@ func TestOpen311GeoReportV2(t *testing.T) {
 	if len(eps) != 1 || disc["changeset"] == "" || disc["contact"] == nil {
 		t.Fatalf("discovery: %v", disc)
 	}
+	if ks, _ := disc["key_service"].(string); ks != "API-Schlüssel vergibt die Betreiberin dieses Portals: "+disc["contact"].(string) {
+		t.Errorf("key service: %q", ks)
+	}
 	ep := eps[0].(map[string]any)
 	if ep["specification"] != "http://wiki.open311.org/GeoReport_v2" || !strings.HasSuffix(ep["url"].(string), "/open311/v2") ||
 		ep["type"] != "production" || len(ep["formats"].([]any)) != 2 {

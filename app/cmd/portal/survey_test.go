@@ -237,6 +237,7 @@ func TestSurveyAnsweringAndResults(t *testing.T) {
 			Suppressed  bool   `json:"suppressed"`
 			Options     []struct {
 				Key        string   `json:"key"`
+				Label      string   `json:"label"`
 				Count      *int     `json:"count"`
 				Percent    *float64 `json:"percent"`
 				Suppressed bool     `json:"suppressed"`
@@ -273,6 +274,10 @@ func TestSurveyAnsweringAndResults(t *testing.T) {
 	counts := map[string]int{}
 	for _, o := range mode.Options {
 		counts[o.Key] = *o.Count
+		// The domain leaves the "other" label to the catalogue.
+		if o.Key == "other" && o.Label != "Sonstiges" {
+			t.Errorf("other option label: %q", o.Label)
+		}
 	}
 	if counts["car"] != 3 || counts["bike"] != 4 || counts["bus"] != 2 || counts["foot"] != 1 || counts["other"] != 0 {
 		t.Fatalf("mode counts: %v", counts)
@@ -358,7 +363,8 @@ func TestSurveyAnsweringAndResults(t *testing.T) {
 		t.Fatalf("first row: %s", first)
 	}
 	agg := mustStatus(t, editor.do("GET", path+"/survey/results.csv", nil), 200, "aggregates")
-	if !bytes.Contains(agg.Body, []byte("q_mode;Wie kommen Sie meist in die Innenstadt?;bike;Fahrrad;;4;40")) {
+	if !bytes.Contains(agg.Body, []byte("q_mode;Wie kommen Sie meist in die Innenstadt?;bike;Fahrrad;;4;40")) ||
+		!bytes.Contains(agg.Body, []byte("q_mode;Wie kommen Sie meist in die Innenstadt?;other;Sonstiges;;0;0")) {
 		t.Fatalf("aggregates: %s", agg.Body)
 	}
 

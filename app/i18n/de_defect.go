@@ -55,6 +55,7 @@ var deDefect = map[string]string{
 	"open311.date_invalid":                  "Datumsangaben müssen im W3C-Format sein, z. B. 2026-11-01T00:00:00Z.",
 	"open311.span_too_long":                 "Der Zeitraum darf höchstens 90 Tage umfassen.",
 	"open311.service_notice":                "Die Meldung ist eingegangen und wird von der zuständigen Stelle geprüft.",
+	"open311.key_service":                   "API-Schlüssel vergibt die Betreiberin dieses Portals: %s",
 }
 
 func init() {

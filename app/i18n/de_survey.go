@@ -42,6 +42,7 @@ var deSurvey = map[string]string{
 	"survey.export_total":           "Antworten insgesamt",
 	"survey.export_stats":           "Kennzahlen",
 	"survey.export_truncated":       " […] (gekürzt: Eine Excel-Zelle fasst höchstens 32.767 Zeichen; der vollständige Text steht in der CSV-Ausgabe.)",
+	"survey.option_other":           "Sonstiges",
 	"survey.filter_invalid":         "Der Filter muss die Form „Frage:Option“ haben und eine Auswahlfrage mit einer ihrer Optionen nennen.",
 
 	// The questionnaire.

@@ -1,6 +1,11 @@
-// Package i18n is the one place where texts that users read are written. Code
-// refers to texts by stable keys; German is the default and, for now, only
-// language. Another language is another catalogue with the same keys.
+// Package i18n is the one place where texts that users read are written:
+// problem details, validation messages, mails, pseudonyms and export labels.
+// Code refers to texts by stable keys; German is the default and, for now,
+// only language. Another language is another catalogue with the same keys.
+//
+// It lives in app so that use cases (mails) and web can both use it; the
+// domain does not import it and hands out keys (or leaves labels empty)
+// instead of texts.
 package i18n
 
 import "fmt"
