@@ -147,9 +147,9 @@ type defectReceiptResponse struct {
 
 // Submit receives a report.
 func (h *Defects) Submit(c *fiber.Ctx) error {
-	key := strings.Clone(c.Get("Idempotency-Key"))
-	if len(key) > maxIdempotencyKey {
-		return &domain.ValidationError{Fields: []domain.FieldError{{Field: "Idempotency-Key", Code: "too_long"}}}
+	key, err := idempotencyKey(c)
+	if err != nil {
+		return err
 	}
 	var req defectRequest
 	ups, done, err := h.decode(c, &req)

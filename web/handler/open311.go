@@ -555,9 +555,9 @@ func (h *Open311) Create(c *fiber.Ctx) error {
 		}
 		in.Location = &pt
 	}
-	idemKey := strings.Clone(c.Get("Idempotency-Key"))
-	if len(idemKey) > maxIdempotencyKey {
-		return &domain.ValidationError{Fields: []domain.FieldError{{Field: "Idempotency-Key", Code: "too_long"}}}
+	idemKey, err := idempotencyKey(c)
+	if err != nil {
+		return err
 	}
 	rec, err := h.Defects.Service.Submit(c.UserContext(), nil, "", appdefect.Submission{Input: in, IdempotencyKey: idemKey,
 		Source: defect.SourceOpen311, ClientID: client.ID})

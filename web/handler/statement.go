@@ -121,9 +121,6 @@ func receiptFrom(r appstmt.Receipt) receiptResponse {
 	return out
 }
 
-// MaxIdempotencyKey bounds the Idempotency-Key header.
-const maxIdempotencyKey = 200
-
 // decodeStatement reads a statement as JSON or as multipart/form-data with
 // the JSON in the field "statement" and files in "attachments".
 func (h *Statements) decodeStatement(c *fiber.Ctx, into any) ([]appstmt.Upload, func(), error) {
@@ -137,9 +134,9 @@ func (h *Statements) decodeStatement(c *fiber.Ctx, into any) ([]appstmt.Upload, 
 
 // Submit receives a statement during an open phase.
 func (h *Statements) Submit(c *fiber.Ctx) error {
-	key := strings.Clone(c.Get("Idempotency-Key"))
-	if len(key) > maxIdempotencyKey {
-		return &domain.ValidationError{Fields: []domain.FieldError{{Field: "Idempotency-Key", Code: "too_long"}}}
+	key, err := idempotencyKey(c)
+	if err != nil {
+		return err
 	}
 	var req statementRequest
 	files, done, err := h.decodeStatement(c, &req)
