@@ -41,7 +41,10 @@ type Store interface {
 	Save(ctx context.Context, r defect.Report) error
 	AddEvent(ctx context.Context, e defect.Event) error
 	Events(ctx context.Context, reportID uuid.UUID) ([]defect.Event, error)
-	List(ctx context.Context, f defect.Filter) ([]defect.Report, error)
+	// List returns a page of reports matching f, the newest first (ties by
+	// number, descending), after f.Cursor; defect.ErrBadCursor when the cursor
+	// was not issued for the list f selects.
+	List(ctx context.Context, f defect.Filter) (defect.Page, error)
 	// AddSupport records one "me too"; defect.ErrAlreadySupported when the
 	// fingerprint supported the report before.
 	AddSupport(ctx context.Context, reportID uuid.UUID, fingerprint string, at time.Time) error

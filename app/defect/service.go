@@ -566,11 +566,42 @@ func (s *Service) views(ctx context.Context, r Repos, reps []defect.Report) ([]V
 	return out, nil
 }
 
-// List returns the public reports of a procedure (procRef "" for every
-// defect-reporting procedure, as Open311 lists them).
-func (s *Service) List(ctx context.Context, procRef string, f defect.Filter) ([]View, error) {
-	var out []View
+// Page sizes of the report lists.
+const (
+	DefaultPage = 20   // a list page when the caller names no size
+	MaxPage     = 100  // the largest list page
+	MaxMapPage  = 1000 // the largest (and default) page of the map layer and of Open311
+)
+
+// Page is one page of reports, the newest first.
+type Page struct {
+	Items      []View
+	NextCursor string // "" on the last page
+}
+
+// List returns a page of the public reports of a procedure (procRef "" for
+// every defect-reporting procedure), DefaultPage reports unless f names up to
+// MaxPage.
+func (s *Service) List(ctx context.Context, procRef string, f defect.Filter) (Page, error) {
+	if f.Limit <= 0 || f.Limit > MaxPage {
+		f.Limit = DefaultPage
+	}
+	return s.list(ctx, procRef, f)
+}
+
+// ListMap is List with pages of up to MaxMapPage, for the map layer and for
+// Open311, which lists without cursors.
+func (s *Service) ListMap(ctx context.Context, procRef string, f defect.Filter) (Page, error) {
+	if f.Limit <= 0 || f.Limit > MaxMapPage {
+		f.Limit = MaxMapPage
+	}
+	return s.list(ctx, procRef, f)
+}
+
+func (s *Service) list(ctx context.Context, procRef string, f defect.Filter) (Page, error) {
+	var out Page
 	err := s.tx.Read(ctx, func(ctx context.Context, r Repos) error {
+		f.Organisation = uuid.Nil
 		if procRef != "" {
 			pr, err := s.procedure(ctx, r, procRef)
 			if err != nil {
@@ -578,42 +609,47 @@ func (s *Service) List(ctx context.Context, procRef string, f defect.Filter) ([]
 			}
 			f.ProcedureID = pr.ID
 		}
-		reps, err := r.Defects.List(ctx, f)
+		page, err := r.Defects.List(ctx, f)
 		if err != nil {
 			return err
 		}
-		out, err = s.views(ctx, r, reps)
+		out.NextCursor = page.NextCursor
+		out.Items, err = s.views(ctx, r, page.Items)
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("list defect reports: %w", err)
+		return Page{}, fmt.Errorf("list defect reports: %w", err)
 	}
 	return out, nil
 }
 
-// ListForOrganisation lists the reports an organisation runs or received,
-// for its staff.
-func (s *Service) ListForOrganisation(ctx context.Context, p account.Principal, org uuid.UUID, f defect.Filter) ([]View, error) {
+// ListForOrganisation returns a page of the reports an organisation runs or
+// received, whole, for its staff; page sizes as for List.
+func (s *Service) ListForOrganisation(ctx context.Context, p account.Principal, org uuid.UUID, f defect.Filter) (Page, error) {
 	if _, ok := p.RoleIn(org); !ok {
-		return nil, defect.ErrForbidden
+		return Page{}, defect.ErrForbidden
+	}
+	if f.Limit <= 0 || f.Limit > MaxPage {
+		f.Limit = DefaultPage
 	}
 	f.Organisation, f.ProcedureID = org, uuid.Nil
-	var out []View
+	var out Page
 	err := s.tx.Read(ctx, func(ctx context.Context, r Repos) error {
-		reps, err := r.Defects.List(ctx, f)
+		page, err := r.Defects.List(ctx, f)
 		if err != nil {
 			return err
 		}
-		if out, err = s.views(ctx, r, reps); err != nil {
+		out.NextCursor = page.NextCursor
+		if out.Items, err = s.views(ctx, r, page.Items); err != nil {
 			return err
 		}
-		for i := range out {
-			out[i].Internal = true
+		for i := range out.Items {
+			out.Items[i].Internal = true
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("list defect reports: %w", err)
+		return Page{}, fmt.Errorf("list defect reports: %w", err)
 	}
 	return out, nil
 }

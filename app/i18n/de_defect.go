@@ -42,6 +42,7 @@ var deDefect = map[string]string{
 	"defect.status_invalid":                 "Diesen Status gibt es nicht.",
 	"defect.honeypot":                       "Die Meldung wurde als automatisiert erkannt.",
 	"defect.filter_invalid":                 "Dieser Filterwert ist ungültig.",
+	"defect.cursor_invalid":                 "Der Blätter-Cursor gehört nicht zu dieser Liste. Bitte beginnen Sie wieder mit der ersten Seite.",
 	"defect.client_name_invalid":            "Bitte geben Sie einen Namen mit höchstens 200 Zeichen an.",
 	"open311.api_key_missing":               "Für das Einreichen ist ein api_key nötig. Schlüssel vergibt die Betreiberin des Portals.",
 	"open311.api_key_invalid":               "Der api_key ist ungültig oder gesperrt.",
@@ -54,8 +55,8 @@ var deDefect = map[string]string{
 	"open311.status_invalid":                "status muss open oder closed sein.",
 	"open311.date_invalid":                  "Datumsangaben müssen im W3C-Format sein, z. B. 2026-11-01T00:00:00Z.",
 	"open311.span_too_long":                 "Der Zeitraum darf höchstens 90 Tage umfassen.",
-	"open311.service_notice":                "Die Meldung ist eingegangen und wird von der zuständigen Stelle geprüft.",
 	"open311.key_service":                   "API-Schlüssel vergibt die Betreiberin dieses Portals: %s",
+	"open311.service_notice":                "Die Meldung ist eingegangen und wird von der zuständigen Stelle geprüft.",
 }
 
 func init() {

@@ -30,6 +30,8 @@ var (
 	ErrForbidden        = domain.NewRule(domain.ErrForbidden, "defect.forbidden")
 	ErrHEIC             = domain.NewRule(domain.ErrInvalid, "defect.photo_heic_unsupported")
 	ErrTokenInvalid     = domain.NewRule(domain.ErrNotFound, "defect.token_invalid")
+	// ErrBadCursor is a cursor that was not issued for this list.
+	ErrBadCursor = domain.NewRule(domain.ErrInvalid, "defect.cursor_invalid")
 )
 
 // Limits of report texts.
@@ -411,7 +413,14 @@ type Filter struct {
 	Statuses     []Status
 	BBox         *geo.BBox
 	From, To     time.Time // created at, zero: open
-	Limit        int
+	Limit        int       // page size
+	Cursor       string    // from the previous page of the same list; "" for the first
+}
+
+// Page is one page of a list of reports, the newest first.
+type Page struct {
+	Items      []Report
+	NextCursor string // "" on the last page
 }
 
 // Client is a third-party application the instance admin allowed to post

@@ -2,6 +2,8 @@ package postgres
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"strings"
 	"time"
@@ -361,15 +363,107 @@ func (s *Defects) Events(ctx context.Context, reportID uuid.UUID) ([]defect.Even
 	return out, nil
 }
 
-// List returns reports matching f, newest first.
-func (s *Defects) List(ctx context.Context, f defect.Filter) ([]defect.Report, error) {
+// reportOrder is the order of every report list: newest first, the running
+// number (unique, public and given out in order) breaking ties.
+const reportOrder = "dr.created_at DESC, dr.number DESC"
+
+// reportSort names that order in cursors, so that a cursor of the catalogue
+// (or of a later order) is refused rather than misread.
+const reportSort = "defects:newest"
+
+// reportCursor is the position after the last report of a page, bound to the
+// order and to the list (a procedure's, an organisation's or all reports), and
+// encoded like the catalogue's cursors as unpadded base64url JSON.
+type reportCursor struct {
+	Sort   string    `json:"s"`
+	List   string    `json:"l"`
+	Time   time.Time `json:"t"`
+	Number int64     `json:"n"`
+}
+
+func (c reportCursor) encode() string {
+	raw, _ := json.Marshal(c)
+	return base64.RawURLEncoding.EncodeToString(raw)
+}
+
+func decodeReportCursor(s, list string) (reportCursor, error) {
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	var c reportCursor
+	if err != nil || json.Unmarshal(raw, &c) != nil || c.Sort != reportSort || c.List != list || c.Time.IsZero() || c.Number < 1 {
+		return reportCursor{}, defect.ErrBadCursor
+	}
+	return c, nil
+}
+
+// reportList names the list f selects, for its cursors.
+func reportList(f defect.Filter) string {
+	switch {
+	case f.Organisation != uuid.Nil:
+		return "o:" + f.Organisation.String()
+	case f.ProcedureID != uuid.Nil:
+		return "p:" + f.ProcedureID.String()
+	}
+	return "all"
+}
+
+// maxReportPage bounds a page whatever the caller asks for.
+const maxReportPage = 1000
+
+// List returns a page of reports matching f, newest first, after f.Cursor.
+// A procedure's list walks the index on (procedure_id, created_at, number)
+// from the cursor; an organisation's list merges two such walks, its own
+// reports and those forwarded to it.
+func (s *Defects) List(ctx context.Context, f defect.Filter) (defect.Page, error) {
+	list := reportList(f)
+	var after *reportCursor
+	if f.Cursor != "" {
+		c, err := decodeReportCursor(f.Cursor, list)
+		if err != nil {
+			return defect.Page{}, err
+		}
+		after = &c
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > maxReportPage {
+		limit = maxReportPage
+	}
+	need := int64(limit + 1)
 	var rows []defectReportRow
-	q := s.db.NewSelect().Model(&rows)
+	if org := f.Organisation; org != uuid.Nil {
+		walk := func(cond string, args ...any) *bun.SelectQuery {
+			q := s.db.NewSelect().TableExpr("defect_reports AS dr").ColumnExpr("dr.*").Where(cond, args...)
+			return reportConds(q, f, after).OrderExpr(reportOrder).Limit(need)
+		}
+		own := walk("dr.organisation_id = ?", org)
+		received := walk("dr.forwarded_to = ? AND dr.organisation_id <> ?", org, org)
+		if err := s.db.NewSelect().Model(&rows).ModelTableExpr("((?) UNION ALL (?)) AS dr", own, received).
+			OrderExpr(reportOrder).Limit(need).Scan(ctx); err != nil {
+			return defect.Page{}, err
+		}
+	} else {
+		q := reportConds(s.db.NewSelect().Model(&rows), f, after)
+		if err := q.OrderExpr(reportOrder).Limit(need).Scan(ctx); err != nil {
+			return defect.Page{}, err
+		}
+	}
+	var next string
+	if len(rows) > limit {
+		last := rows[limit-1]
+		rows = rows[:limit]
+		next = reportCursor{Sort: reportSort, List: list, Time: last.CreatedAt.UTC(), Number: last.Number}.encode()
+	}
+	items, err := s.withPhotos(ctx, rows)
+	if err != nil {
+		return defect.Page{}, err
+	}
+	return defect.Page{Items: items, NextCursor: next}, nil
+}
+
+// reportConds adds f's filters, apart from the organisation, and the
+// cursor's position to q over defect_reports AS dr.
+func reportConds(q *bun.SelectQuery, f defect.Filter, after *reportCursor) *bun.SelectQuery {
 	if f.ProcedureID != uuid.Nil {
 		q = q.Where("dr.procedure_id = ?", f.ProcedureID)
-	}
-	if f.Organisation != uuid.Nil {
-		q = q.Where("(dr.organisation_id = ? OR dr.forwarded_to = ?)", f.Organisation, f.Organisation)
 	}
 	if len(f.IDs) > 0 {
 		q = q.Where("dr.public_id IN (?)", bun.In(f.IDs))
@@ -393,14 +487,11 @@ func (s *Defects) List(ctx context.Context, f defect.Filter) ([]defect.Report, e
 	if !f.To.IsZero() {
 		q = q.Where("dr.created_at <= ?", utc(f.To))
 	}
-	limit := f.Limit
-	if limit <= 0 || limit > 1000 {
-		limit = 1000
+	if after != nil {
+		// One row comparison, which the index serves as a range.
+		q = q.Where("(dr.created_at, dr.number) < (?, ?)", after.Time, after.Number)
 	}
-	if err := q.OrderExpr("dr.created_at DESC, dr.number DESC").Limit(int64(limit)).Scan(ctx); err != nil {
-		return nil, err
-	}
-	return s.withPhotos(ctx, rows)
+	return q
 }
 
 // AddSupport records one "me too" and counts it.

@@ -11,10 +11,12 @@ import (
 	"github.com/google/uuid"
 
 	appdefect "beteiligungsportal/app/defect"
+	"beteiligungsportal/app/i18n"
 	"beteiligungsportal/domain"
 	"beteiligungsportal/domain/defect"
 	"beteiligungsportal/domain/geo"
 	"beteiligungsportal/web/middleware"
+	"beteiligungsportal/web/problem"
 	"beteiligungsportal/web/request"
 )
 
@@ -302,8 +304,9 @@ func (h *Defects) Get(c *fiber.Ctx) error {
 	return c.JSON(h.reportFrom(v))
 }
 
-// parseDefectFilter reads category, status, bbox, from and to.
-func parseDefectFilter(c *fiber.Ctx) (defect.Filter, error) {
+// parseDefectFilter reads category, status, bbox, from, to and the page
+// (limit up to maxLimit, cursor) and reports every bad one.
+func parseDefectFilter(c *fiber.Ctx, maxLimit int) (defect.Filter, error) {
 	var f defect.Filter
 	var v domain.ValidationError
 	for _, s := range splitList(c.Query("category")) {
@@ -354,14 +357,27 @@ func parseDefectFilter(c *fiber.Ctx) (defect.Filter, error) {
 		}
 		*dst = t
 	}
+	limitOK := true
 	if l := c.Query("limit"); l != "" {
 		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > 1000 {
-			v.Add("limit", "defect.filter_invalid")
+		if err != nil || n < 1 || n > maxLimit {
+			limitOK = false
 		}
 		f.Limit = n
 	}
-	return f, v.Err()
+	f.Cursor = strings.Clone(c.Query("cursor"))
+	if len(v.Fields) == 0 && limitOK {
+		return f, nil
+	}
+	p := problem.New(fiber.StatusUnprocessableEntity, "validation", "detail.validation")
+	for _, fe := range v.Fields {
+		p.Fields = append(p.Fields, problem.FieldProblem{Field: fe.Field, Code: fe.Code, Message: problemText(fe.Code)})
+	}
+	if !limitOK {
+		p.Fields = append(p.Fields, problem.FieldProblem{Field: "limit", Code: "query.limit_max",
+			Message: i18n.T(i18n.Default, "query.limit_max", maxLimit)})
+	}
+	return f, p
 }
 
 // parseDateOrTime reads RFC 3339 or a date (YYYY-MM-DD, German time; "to"
@@ -394,24 +410,21 @@ func splitList(s string) []string {
 	return out
 }
 
-// List returns a procedure's reports as JSON.
+// List returns a page of a procedure's reports as JSON.
 func (h *Defects) List(c *fiber.Ctx) error {
-	f, err := parseDefectFilter(c)
+	f, err := parseDefectFilter(c, appdefect.MaxPage)
 	if err != nil {
 		return err
 	}
-	list, err := h.Service.List(c.UserContext(), strings.Clone(c.Params("id")), f)
+	page, err := h.Service.List(c.UserContext(), strings.Clone(c.Params("id")), f)
 	if err != nil {
 		return err
 	}
-	out := make([]defectResponse, len(list))
-	for i, v := range list {
-		out[i] = h.reportFrom(v)
-	}
-	return c.JSON(fiber.Map{"items": out})
+	return c.JSON(h.listFrom(page))
 }
 
-// ListForOrganisation lists the reports an organisation runs or received.
+// ListForOrganisation returns a page of the reports an organisation runs or
+// received.
 func (h *Defects) ListForOrganisation(c *fiber.Ctx) error {
 	p, err := middleware.Principal(c)
 	if err != nil {
@@ -421,29 +434,35 @@ func (h *Defects) ListForOrganisation(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	f, err := parseDefectFilter(c)
+	f, err := parseDefectFilter(c, appdefect.MaxPage)
 	if err != nil {
 		return err
 	}
-	list, err := h.Service.ListForOrganisation(c.UserContext(), p, org, f)
+	page, err := h.Service.ListForOrganisation(c.UserContext(), p, org, f)
 	if err != nil {
 		return err
 	}
-	out := make([]defectResponse, len(list))
-	for i, v := range list {
-		out[i] = h.reportFrom(v)
+	return c.JSON(h.listFrom(page))
+}
+
+func (h *Defects) listFrom(page appdefect.Page) list[defectResponse] {
+	out := list[defectResponse]{Items: make([]defectResponse, len(page.Items)), NextCursor: page.NextCursor}
+	for i, v := range page.Items {
+		out.Items[i] = h.reportFrom(v)
 	}
-	return c.JSON(fiber.Map{"items": out})
+	return out
 }
 
 // GeoJSON returns a procedure's reports as a GeoJSON FeatureCollection for
-// the map.
+// the map: pages of up to 1000 features, the newest first, with the paging
+// of the list; next_cursor (a foreign member) tells that more reports match
+// than the page holds.
 func (h *Defects) GeoJSON(c *fiber.Ctx) error {
-	f, err := parseDefectFilter(c)
+	f, err := parseDefectFilter(c, appdefect.MaxMapPage)
 	if err != nil {
 		return err
 	}
-	list, err := h.Service.List(c.UserContext(), strings.Clone(c.Params("id")), f)
+	page, err := h.Service.ListMap(c.UserContext(), strings.Clone(c.Params("id")), f)
 	if err != nil {
 		return err
 	}
@@ -453,8 +472,8 @@ func (h *Defects) GeoJSON(c *fiber.Ctx) error {
 		Geometry   map[string]any `json:"geometry"`
 		Properties map[string]any `json:"properties"`
 	}
-	features := make([]feature, len(list))
-	for i, v := range list {
+	features := make([]feature, len(page.Items))
+	for i, v := range page.Items {
 		r := h.reportFrom(v)
 		props := map[string]any{"id": r.ID, "category": r.Category, "category_id": r.CategoryID, "status": r.Status,
 			"status_notes": r.StatusNotes, "address": r.Address, "supporters": r.Supporters, "created_at": r.CreatedAt,
@@ -467,7 +486,11 @@ func (h *Defects) GeoJSON(c *fiber.Ctx) error {
 			Properties: props}
 	}
 	c.Set(fiber.HeaderContentType, "application/geo+json")
-	body, err := json.Marshal(map[string]any{"type": "FeatureCollection", "features": features})
+	out := map[string]any{"type": "FeatureCollection", "features": features}
+	if page.NextCursor != "" {
+		out["next_cursor"] = page.NextCursor
+	}
+	body, err := json.Marshal(out)
 	if err != nil {
 		return err
 	}

@@ -417,13 +417,13 @@ func (h *Open311) Requests(c *fiber.Ctx) error {
 	if err := v.Err(); err != nil {
 		return err
 	}
-	f.Limit = 1000
-	list, err := h.Defects.Service.List(c.UserContext(), "", f)
+	// The specification has no paging: the newest 1000 answer (ListMap's page).
+	page, err := h.Defects.Service.ListMap(c.UserContext(), "", f)
 	if err != nil {
 		return err
 	}
 	out := serviceRequests{Requests: []serviceRequest{}}
-	for _, x := range list {
+	for _, x := range page.Items {
 		out.Requests = append(out.Requests, h.requestFrom(x))
 	}
 	return render(c, fiber.StatusOK, out, formatOf(c))

@@ -296,6 +296,27 @@ func contractDefects(k *contract) {
 	if ct := k.check(c{name: "defect map, content type", c: anon, method: "GET", path: defects + ".geojson", status: 200}).Header.Get("Content-Type"); ct != "application/geo+json" {
 		t.Errorf("defect map: Content-Type %q", ct)
 	}
+	// Paging: a page of one report carries next_cursor, which fetches the next.
+	cursors := map[string]string{}
+	for _, l := range []struct{ name, path string }{{"defect list", defects}, {"defect map", defects + ".geojson"}} {
+		first := k.check(c{name: l.name + ", first page", c: anon, method: "GET", path: l.path + "?status=open,closed&limit=1", status: 200})
+		next, _ := first.JSON()["next_cursor"].(string)
+		if next == "" {
+			t.Fatalf("%s: a page of one of three reports without next_cursor: %s", l.name, first.Body)
+		}
+		cursors[l.name] = next
+		k.check(c{name: l.name + ", next page", c: anon, method: "GET", path: l.path + "?status=open,closed&limit=1&cursor=" + url.QueryEscape(next), status: 200})
+		k.check(c{name: l.name + " with a garbled cursor", c: anon, method: "GET", path: l.path + "?cursor=garbage", status: 422, slug: "validation"})
+		k.check(c{name: l.name + " with a malformed cursor", c: anon, method: "GET", path: l.path + "?cursor=k%C3%A4se", status: 422, slug: "validation", refused: true})
+	}
+	k.check(c{name: "defect list with a page too large", c: anon, method: "GET", path: defects + "?limit=101", status: 422, slug: "validation", refused: true})
+	k.check(c{name: "defect map with a page too large", c: anon, method: "GET", path: defects + ".geojson?limit=1001", status: 422, slug: "validation", refused: true})
+	catalogue := k.check(c{name: "catalogue page for a foreign cursor", c: anon, method: "GET", path: "/api/v1/procedures?limit=1", status: 200})
+	foreign, _ := catalogue.JSON()["next_cursor"].(string)
+	k.check(c{name: "defect list with a cursor of the catalogue", c: anon, method: "GET", path: defects + "?cursor=" + url.QueryEscape(foreign),
+		status: 422, slug: "validation"})
+	k.check(c{name: "defect list with a cursor of another procedure", c: anon, method: "GET", status: 422, slug: "validation",
+		path: later + "/defects?cursor=" + url.QueryEscape(cursors["defect list"])})
 	orgDefects := "/api/v1/organisations/" + ed.orgID("Döbeln") + "/defects"
 	k.check(c{name: "organisation defects", c: ed, method: "GET", path: orgDefects, status: 200})
 	forwarded := k.check(c{name: "organisation defects forwarded to it", c: fb, method: "GET", path: "/api/v1/organisations/" + freiberg + "/defects" + every, status: 200})
@@ -308,6 +329,16 @@ func contractDefects(k *contract) {
 	k.check(c{name: "organisation defects with a malformed ID", c: ed, method: "GET", path: "/api/v1/organisations/doebeln/defects",
 		status: 404, slug: "not_found", refused: true})
 	k.check(c{name: "organisation defects with bad filters", c: ed, method: "GET", path: orgDefects + "?status=fertig",
+		status: 422, slug: "validation", refused: true})
+	orgPage := k.check(c{name: "organisation defects, first page", c: ed, method: "GET", path: orgDefects + "?limit=2", status: 200})
+	orgNext, _ := orgPage.JSON()["next_cursor"].(string)
+	if orgNext == "" {
+		t.Errorf("organisation defects: a page of two of five reports without next_cursor: %s", orgPage.Body)
+	}
+	k.check(c{name: "organisation defects, next page", c: ed, method: "GET", path: orgDefects + "?limit=2&cursor=" + url.QueryEscape(orgNext), status: 200})
+	k.check(c{name: "organisation defects with a cursor of a procedure's list", c: ed, method: "GET", status: 422, slug: "validation",
+		path: orgDefects + "?cursor=" + url.QueryEscape(cursors["defect list"])})
+	k.check(c{name: "organisation defects with a page too large", c: ed, method: "GET", path: orgDefects + "?limit=101",
 		status: 422, slug: "validation", refused: true})
 
 	// Photos.
