@@ -35,16 +35,37 @@ type Result struct {
 	PreviewType   string
 }
 
+// Defaults of Options.
+const (
+	// DefaultMaxSide caps the stored photo's longer side: 2560 pixels (5
+	// megapixels at 4:3) fill a QHD screen and show a crack or a pothole's
+	// edge when zoomed in, with 40 % of a 12-megapixel phone camera's pixels.
+	DefaultMaxSide = 2560
+	// DefaultPreviewSize is the preview's longer side.
+	DefaultPreviewSize = 480
+	// DefaultQuality is the stored photo's JPEG quality; the preview uses
+	// previewQuality.
+	DefaultQuality = 85
+	previewQuality = 80
+)
+
 // Options bound the work.
 type Options struct {
 	MaxPixels   int // refuse images larger than this (decompression bombs)
-	PreviewSize int // longest side of the preview in pixels
-	Quality     int // JPEG quality
+	MaxSide     int // longest side of the stored photo, larger ones are scaled down (0: DefaultMaxSide)
+	PreviewSize int // longest side of the preview in pixels (0: DefaultPreviewSize)
+	Quality     int // JPEG quality (0: DefaultQuality)
 }
 
 // Process reads a JPEG, PNG or WebP image of the detected media type ct and
-// returns it without any metadata, upright, and a JPEG preview. PNG stays
-// PNG (lossless); JPEG and WebP become JPEG.
+// returns it without any metadata, upright, at most o.MaxSide pixels on its
+// longer side (smaller images keep their size), and a JPEG preview. PNG
+// stays PNG (lossless); JPEG and WebP become JPEG.
+//
+// The order keeps the work small: the decoded image is scaled down first, so
+// that turning it upright, encoding it and drawing the preview all work on
+// the scaled pixels. Decoding the full image is then most of the time; the
+// standard library's JPEG decoder cannot decode at a reduced size.
 func Process(data []byte, ct string, o Options) (Result, error) {
 	switch ct {
 	case "image/jpeg", "image/png", "image/webp":
@@ -64,13 +85,17 @@ func Process(data []byte, ct string, o Options) (Result, error) {
 	if err != nil {
 		return Result{}, ErrBroken
 	}
-	img = Orient(img, Orientation(data, ct))
+	side := o.MaxSide
+	if side <= 0 {
+		side = DefaultMaxSide
+	}
+	img = Orient(scale(img, side), Orientation(data, ct))
 	b := img.Bounds()
 	res := Result{Width: b.Dx(), Height: b.Dy()}
 	var out bytes.Buffer
 	q := o.Quality
-	if q == 0 {
-		q = 88
+	if q <= 0 {
+		q = DefaultQuality
 	}
 	if ct == "image/png" {
 		enc := png.Encoder{CompressionLevel: png.DefaultCompression}
@@ -86,11 +111,11 @@ func Process(data []byte, ct string, o Options) (Result, error) {
 	}
 	res.Data = out.Bytes()
 	size := o.PreviewSize
-	if size == 0 {
-		size = 480
+	if size <= 0 {
+		size = DefaultPreviewSize
 	}
 	var pv bytes.Buffer
-	if err := jpeg.Encode(&pv, scale(flatten(img), size), &jpeg.Options{Quality: 80}); err != nil {
+	if err := jpeg.Encode(&pv, flatten(scale(img, size)), &jpeg.Options{Quality: previewQuality}); err != nil {
 		return Result{}, err
 	}
 	res.Preview, res.PreviewType = pv.Bytes(), "image/jpeg"
@@ -109,7 +134,12 @@ func flatten(img image.Image) image.Image {
 	return dst
 }
 
-// scale fits img into size×size, keeping its aspect; smaller images stay.
+// scale fits img into size×size, keeping its aspect; smaller images stay as
+// they are. It uses draw.ApproxBiLinear, which reads the four nearest source
+// pixels: measured on a 12-megapixel JPEG it took about half the time of
+// decoding, draw.BiLinear (which averages every source pixel when shrinking)
+// three to four times as long and 265 MB of buffers. For the usual shrink
+// factors of 1.2 to 2.5 the difference is hard to see.
 func scale(img image.Image, size int) image.Image {
 	b := img.Bounds()
 	w, h := b.Dx(), b.Dy()
@@ -117,9 +147,9 @@ func scale(img image.Image, size int) image.Image {
 		return img
 	}
 	if w >= h {
-		h, w = max(1, h*size/w), size
+		h, w = max(1, (h*size+w/2)/w), size
 	} else {
-		w, h = max(1, w*size/h), size
+		w, h = max(1, (w*size+h/2)/h), size
 	}
 	dst := image.NewRGBA(image.Rect(0, 0, w, h))
 	draw.ApproxBiLinear.Scale(dst, dst.Bounds(), img, b, draw.Src, nil)
@@ -135,35 +165,50 @@ func Orient(img image.Image, o int) image.Image {
 	b := img.Bounds()
 	w, h := b.Dx(), b.Dy()
 	// Work on RGBA bytes: draw has fast paths from the decoders' types, and
-	// copying four bytes per pixel is far quicker than At/Set.
-	src := image.NewRGBA(image.Rect(0, 0, w, h))
-	draw.Draw(src, src.Bounds(), img, b.Min, draw.Src)
+	// copying four bytes per pixel is far quicker than At/Set. scale already
+	// returns RGBA, so usually nothing is converted here.
+	src, ok := img.(*image.RGBA)
+	if !ok || b.Min != (image.Point{}) {
+		src = image.NewRGBA(image.Rect(0, 0, w, h))
+		draw.Draw(src, src.Bounds(), img, b.Min, draw.Src)
+	}
 	dw, dh := w, h
 	if o >= 5 { // orientations 5 to 8 swap width and height
 		dw, dh = h, w
 	}
 	dst := image.NewRGBA(image.Rect(0, 0, dw, dh))
-	for y := 0; y < h; y++ {
-		row := src.Pix[y*src.Stride : y*src.Stride+4*w]
-		for x := 0; x < w; x++ {
-			var dx, dy int
-			switch o {
-			case 2: // mirrored horizontally
-				dx, dy = w-1-x, y
-			case 3: // rotated 180°
-				dx, dy = w-1-x, h-1-y
-			case 4: // mirrored vertically
-				dx, dy = x, h-1-y
-			case 5: // transposed
-				dx, dy = y, x
-			case 6: // rotate 90° clockwise
-				dx, dy = h-1-y, x
-			case 7: // transversed
-				dx, dy = h-1-y, w-1-x
-			case 8: // rotate 90° counter-clockwise
-				dx, dy = y, w-1-x
+	// The source pixel (x, y) goes to byte start + x*stepX + y*stepY of dst.
+	d := dst.Stride
+	var start, stepX, stepY int
+	switch o {
+	case 2: // mirrored horizontally: (w-1-x, y)
+		start, stepX, stepY = 4*(w-1), -4, d
+	case 3: // rotated 180°: (w-1-x, h-1-y)
+		start, stepX, stepY = (h-1)*d+4*(w-1), -4, -d
+	case 4: // mirrored vertically: (x, h-1-y)
+		start, stepX, stepY = (h-1)*d, 4, -d
+	case 5: // transposed: (y, x)
+		start, stepX, stepY = 0, d, 4
+	case 6: // rotate 90° clockwise: (h-1-y, x)
+		start, stepX, stepY = 4*(h-1), d, -4
+	case 7: // transversed: (h-1-y, w-1-x)
+		start, stepX, stepY = (w-1)*d+4*(h-1), -d, -4
+	case 8: // rotate 90° counter-clockwise: (y, w-1-x)
+		start, stepX, stepY = (w-1)*d, -d, 4
+	}
+	// Tiles of 32×32 pixels keep the lines written to in the cache when a
+	// source row becomes a destination column.
+	const tile = 32
+	for ty := 0; ty < h; ty += tile {
+		for tx := 0; tx < w; tx += tile {
+			for y := ty; y < min(ty+tile, h); y++ {
+				row := src.Pix[y*src.Stride+4*tx : y*src.Stride+4*min(tx+tile, w)]
+				i := start + tx*stepX + y*stepY
+				for x := 0; x < len(row); x += 4 {
+					*(*[4]byte)(dst.Pix[i:]) = *(*[4]byte)(row[x:])
+					i += stepX
+				}
 			}
-			copy(dst.Pix[dy*dst.Stride+4*dx:dy*dst.Stride+4*dx+4], row[4*x:4*x+4])
 		}
 	}
 	return dst
