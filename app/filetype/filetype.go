@@ -23,6 +23,12 @@ func Detect(head []byte) string {
 	if err != nil {
 		return "application/octet-stream"
 	}
+	// The detector takes "%PDF-" anywhere in the first KiB for a PDF, so any
+	// file (HTML, a program) could pass as one; a PDF we accept begins with
+	// its header, after at most a byte order mark and white space.
+	if mt == "application/pdf" && !bytes.HasPrefix(bytes.TrimLeft(bytes.TrimPrefix(head, []byte("\xef\xbb\xbf")), " \t\r\n"), []byte("%PDF-")) {
+		return "application/octet-stream"
+	}
 	return mt
 }
 
