@@ -214,6 +214,7 @@ var de = map[string]string{
 	"procedure.invite_public_phase":      "Einladungen gibt es nur für Schritte mit geladenen Trägern öffentlicher Belange.",
 	"procedure.start_required":           "Bitte geben Sie den ersten Tag an.",
 	"procedure.end_required":             "Bitte geben Sie den letzten Tag an; ohne Ende laufen nur Mängelmelder und Dialoge.",
+	"procedure.date_too_early":           "Das Datum muss im Jahr 2000 oder später liegen.",
 	"procedure.period_reversed":          "Der letzte Tag liegt vor dem ersten.",
 	"procedure.publication_too_short":    "Die Veröffentlichung nach § 3 Abs. 2 BauGB dauert mindestens einen Monat, wenigstens aber 30 Tage.",
 	"procedure.announcement_missing":     "Bitte geben Sie an, wann die Veröffentlichung ortsüblich bekannt gemacht wurde.",

@@ -109,3 +109,24 @@ func TestPeriodOverlaps(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseDate: a date from a client either is refused or is a day that
+// exists and prints as it was given.
+func FuzzParseDate(f *testing.F) {
+	for _, s := range []string{"2026-09-17", "2024-02-29", "2025-02-29", "0000-01-01", "9999-12-31", "2026-9-17", "2026-13-01",
+		"2026-09-17T00:00:00Z", " 2026-09-17", "+002026-09-17", "-001-01-01", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		d, err := ParseDate(s)
+		if err != nil {
+			return
+		}
+		if d.String() != s {
+			t.Fatalf("ParseDate(%q) = %s", s, d)
+		}
+		if !d.Start().Before(d.End()) || DateOf(d.Start()) != d {
+			t.Fatalf("ParseDate(%q) = %s: starts %v, ends %v", s, d, d.Start(), d.End())
+		}
+	})
+}

@@ -101,6 +101,11 @@ func TestScheduleRules(t *testing.T) {
 			[]PhaseInput{phase(KindParticipation, AudiencePublic, "2026-07-01", "")}, "phases[0].end=procedure.end_required"},
 		{"defect reporting runs without end", TypeDefectReporting,
 			[]PhaseInput{phase(KindParticipation, AudiencePublic, "2026-07-01", "")}, ""},
+		// The year 0 failed in PostgreSQL with a 500.
+		{"no phase before 2000", TypeDefectReporting,
+			[]PhaseInput{phase(KindParticipation, AudiencePublic, "0000-01-01", "")}, "phases[0].start=procedure.date_too_early"},
+		{"no announcement before 2000", TypeLandUsePlan,
+			[]PhaseInput{announced(phase(KindPublication, AudiencePublic, "2026-09-01", "2026-10-01"), "1999-12-31")}, "phases[0].announced_on=procedure.date_too_early"},
 		{"invited bodies only in invited phases", TypeStatute,
 			[]PhaseInput{{Phase: Phase{Kind: KindParticipation, Audience: AudiencePublic, Period: Period{Start: d("2026-07-01"), End: d("2026-07-31")}, InvitedBodies: []uuid.UUID{uuid.New()}}}}, "phases[0].invited_bodies=procedure.invite_public_phase"},
 		{"repeated participation may address bodies", TypeLandUsePlan,

@@ -15,6 +15,10 @@ import (
 
 const maxPhases = 20
 
+// minYear is the earliest year of a phase's dates: receipt numbers carry
+// the year from 2000 on, and PostgreSQL has no year 0.
+const minYear = 2000
+
 // checkSchedule applies the rules every schedule must meet, and reports every
 // broken one with the phase it concerns, named by its index in phases.
 func (p *Procedure) checkSchedule(phases []Phase) error {
@@ -54,6 +58,9 @@ func (p *Procedure) checkSchedule(phases []Phase) error {
 		case per.Start.IsZero():
 			v.Add(phaseField(i, "start"), "procedure.start_required")
 			continue
+		case per.Start.Year < minYear:
+			v.Add(phaseField(i, "start"), "procedure.date_too_early")
+			continue
 		case per.OpenEnded() && p.Type != TypeDefectReporting && p.Type != TypeDialog:
 			v.Add(phaseField(i, "end"), "procedure.end_required")
 		case !per.OpenEnded() && per.End.Before(per.Start):
@@ -69,6 +76,9 @@ func (p *Procedure) checkSchedule(phases []Phase) error {
 			case !ph.AnnouncedOn.Before(per.Start):
 				v.Add(phaseField(i, "announced_on"), "procedure.announcement_late")
 			}
+		}
+		if !ph.AnnouncedOn.IsZero() && ph.AnnouncedOn.Year < minYear {
+			v.Add(phaseField(i, "announced_on"), "procedure.date_too_early")
 		}
 		for j := range i {
 			if phases[j].Audience == ph.Audience && !phases[j].Period.Start.IsZero() && phases[j].Period.Overlaps(per) {
