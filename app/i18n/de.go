@@ -73,6 +73,7 @@ var de = map[string]string{
 	// Field messages for domain rules.
 	"required":                           "Dieses Feld ist erforderlich.",
 	"too_long":                           "Der Text ist zu lang.",
+	"idempotency_key_invalid":            "Der Idempotency-Key darf nur aus gültigen UTF-8-Zeichen ohne Steuerzeichen bestehen.",
 	"email":                              "Bitte geben Sie eine gültige E-Mail-Adresse an.",
 	"url":                                "Bitte geben Sie eine Adresse beginnend mit https:// an.",
 	"duplicate":                          "Dieser Eintrag kommt mehrfach vor; bitte nennen Sie ihn nur einmal.",
@@ -213,8 +214,8 @@ var de = map[string]string{
 	"procedure.audience_invalid":         "Bitte „public“ oder „invited“ angeben.",
 	"procedure.invite_public_phase":      "Einladungen gibt es nur für Schritte mit geladenen Trägern öffentlicher Belange.",
 	"procedure.start_required":           "Bitte geben Sie den ersten Tag an.",
-	"procedure.end_required":             "Bitte geben Sie den letzten Tag an; ohne Ende laufen nur Mängelmelder und Dialoge.",
 	"procedure.date_too_early":           "Das Datum muss im Jahr 2000 oder später liegen.",
+	"procedure.end_required":             "Bitte geben Sie den letzten Tag an; ohne Ende laufen nur Mängelmelder und Dialoge.",
 	"procedure.period_reversed":          "Der letzte Tag liegt vor dem ersten.",
 	"procedure.publication_too_short":    "Die Veröffentlichung nach § 3 Abs. 2 BauGB dauert mindestens einen Monat, wenigstens aber 30 Tage.",
 	"procedure.announcement_missing":     "Bitte geben Sie an, wann die Veröffentlichung ortsüblich bekannt gemacht wurde.",

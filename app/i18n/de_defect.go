@@ -20,6 +20,7 @@ var deDefect = map[string]string{
 	"defect.category_code_invalid":          "Der Code besteht aus 1 bis 40 Kleinbuchstaben, Ziffern, „-“ oder „_“.",
 	"defect.category_name_invalid":          "Bitte geben Sie einen Namen mit höchstens 200 Zeichen an.",
 	"defect.too_long":                       "Der Text ist zu lang.",
+	"defect.text_invalid":                   "Der Text enthält ungültige Zeichen.",
 	"defect.description_required":           "Bitte beschreiben Sie den Mangel.",
 	"defect.description_too_short":          "Bitte beschreiben Sie den Mangel mit mindestens 10 Zeichen.",
 	"defect.description_too_long":           "Die Beschreibung darf höchstens 4000 Zeichen lang sein.",

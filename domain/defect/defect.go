@@ -5,6 +5,7 @@ package defect
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -205,8 +206,19 @@ func (in Input) Validate(area geo.Area) error {
 	if in.MediaURL != "" && (len(in.MediaURL) > 2000 || !(strings.HasPrefix(in.MediaURL, "https://") || strings.HasPrefix(in.MediaURL, "http://"))) {
 		v.Add("media_url", "defect.media_url_invalid")
 	}
+	// Texts are stored as PostgreSQL text, which holds neither NUL nor
+	// invalid UTF-8 (the query would fail with a 500).
+	for _, f := range []struct{ field, val string }{{"description", in.Description}, {"address", in.Address},
+		{"email", in.Email}, {"media_url", in.MediaURL}} {
+		if !storableText(f.val) && !slices.ContainsFunc(v.Fields, func(e domain.FieldError) bool { return e.Field == f.field }) {
+			v.Add(f.field, "defect.text_invalid")
+		}
+	}
 	return v.Err()
 }
+
+// storableText reports whether s is valid UTF-8 without NUL.
+func storableText(s string) bool { return utf8.ValidString(s) && strings.IndexByte(s, 0) < 0 }
 
 func plausibleEmail(s string) bool {
 	at := strings.LastIndexByte(s, '@')

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -164,4 +165,42 @@ func TestModerate(t *testing.T) {
 	if r.TextHidden != "" || r.Photos[0].Hidden() {
 		t.Errorf("showing again: %+v", r)
 	}
+}
+
+// FuzzInputValidate: a citizen's report (web form or Open311) is checked
+// without a panic, refused only with a validation error, and what is
+// accepted can be stored: texts of valid UTF-8 without NUL, within bounds.
+func FuzzInputValidate(f *testing.F) {
+	for _, s := range [][4]string{
+		{"Schlagloch vor Hausnummer 12", "Hauptstraße 12", "anna@example.org", "https://example.org/foto.jpg"},
+		{"kurz", "", "", ""}, {"Schlagloch\x00 vor Hausnummer 12", "", "", ""}, {"Schlagloch vor Hausnummer 12", "Haupt\xffstraße", "", ""},
+		// NUL and invalid UTF-8 were accepted and failed in the database with a 500.
+		{"Schlagloch vor Hausnummer 12", "", "a\x00@example.org", ""}, {"Schlagloch vor Hausnummer 12", "", "", "https://x\x00"},
+		{strings.Repeat("ä", MaxDescription+1), strings.Repeat("b", MaxAddress+1), "a@b", "ftp://x"},
+	} {
+		f.Add(s[0], s[1], s[2], s[3], 13.4, 52.5)
+	}
+	f.Fuzz(func(t *testing.T, description, address, email, mediaURL string, lon, lat float64) {
+		in := Input{CategoryCode: "strasse", Description: description, Address: address, Email: email, MediaURL: mediaURL}
+		if p, err := geo.ParsePoint(lon, lat); err == nil {
+			in.Location = &p
+		}
+		err := in.Validate(geo.Area{})
+		if err != nil {
+			var ve *domain.ValidationError
+			if !errors.As(err, &ve) || len(ve.Fields) == 0 {
+				t.Fatalf("Validate: %v, not a validation error", err)
+			}
+			return
+		}
+		for _, s := range []string{in.Description, in.Address, in.Email, in.MediaURL} {
+			if !utf8.ValidString(s) || strings.ContainsRune(s, 0) {
+				t.Fatalf("accepted %q, which PostgreSQL cannot store as text", s)
+			}
+		}
+		if in.Location == nil || utf8.RuneCountInString(strings.TrimSpace(in.Description)) > MaxDescription ||
+			utf8.RuneCountInString(in.Address) > MaxAddress || len(in.Email) > MaxEmail {
+			t.Fatalf("accepted %+v", in)
+		}
+	})
 }

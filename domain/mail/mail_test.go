@@ -69,3 +69,32 @@ func TestValidate(t *testing.T) {
 		})
 	}
 }
+
+// FuzzParseAddress: an address from a form either is refused with
+// domain.ErrInvalid or is one address without control characters whose
+// domain looks like a host name, and its written form (quoted where
+// needed) parses to itself.
+func FuzzParseAddress(f *testing.F) {
+	for _, s := range []string{"anna@example.org", "Anna Muster <anna@example.org>", "=?utf-8?q?J=C3=BCrgen?= <j@example.de>",
+		"a@b", "a@[127.0.0.1]", "a@example.org, b@example.org", "a@example.org\r\nBcc: x@example.org", "\"a@b\"@example.org",
+		"müller@bürgeramt.de", "<>", "@example.org", "a@.", "\xff@example.org", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		a, err := mail.ParseAddress(s)
+		if err != nil {
+			if !errors.Is(err, domain.ErrInvalid) {
+				t.Fatalf("ParseAddress(%q): %v, not invalid", s, err)
+			}
+			return
+		}
+		at := strings.LastIndexByte(a.Address, '@')
+		if at < 1 || !strings.Contains(a.Address[at+1:], ".") || strings.ContainsAny(a.Address, "\r\n\x00") {
+			t.Fatalf("ParseAddress(%q) = %q", s, a.Address)
+		}
+		again, err := mail.ParseAddress(a.String())
+		if err != nil || again.Address != a.Address {
+			t.Fatalf("ParseAddress(%q) = %q, whose form %q parses as %v, %v", s, a.Address, a.String(), again, err)
+		}
+	})
+}

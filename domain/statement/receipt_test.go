@@ -2,7 +2,9 @@ package statement
 
 import (
 	"math/rand/v2"
+	"strings"
 	"testing"
+	"unicode"
 )
 
 func TestProcedureCode(t *testing.T) {
@@ -72,4 +74,67 @@ func TestReceiptCheckCharacterCatchesTypos(t *testing.T) {
 			}
 		}
 	}
+}
+
+// FuzzNormaliseReceipt: whatever people type, NormaliseReceipt does not
+// panic, and what it accepts is a canonical number that it accepts again
+// unchanged.
+func FuzzNormaliseReceipt(f *testing.F) {
+	for _, s := range []string{FormatReceipt("0K7", 2026, 17), " 0k7-2026-00017-" + FormatReceipt("0K7", 2026, 17)[15:],
+		"OK7-2026-00017-42", "0K7 - 2026 - 00017 - 42", "0K7-2026-0001A-42", "0K7-+026-00017-42", "0K7-2026-+0017-42",
+		"0K7-2026--0017-42", "ZZZZZZZZ-9999-999999999-00", "ıſ7-2026-00017-42", "0K7-2026-00017-4\u00b2", "\xff-\xff-\xff-\xff", "----", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		canon, ok := NormaliseReceipt(s)
+		if !ok {
+			return
+		}
+		again, ok := NormaliseReceipt(canon)
+		if !ok || again != canon {
+			t.Fatalf("NormaliseReceipt(%q) = %q, which normalises to %q, %v", s, canon, again, ok)
+		}
+		if canon != strings.ToUpper(canon) || strings.ContainsAny(canon, "ILOU \t") {
+			t.Fatalf("NormaliseReceipt(%q) = %q: not canonical", s, canon)
+		}
+	})
+}
+
+// FuzzReceiptTypos: a number FormatReceipt builds is accepted as itself, and
+// changing any one character of it into any other byte (a letter in another
+// case included) either is refused or reads as the same number. White space
+// is left out: NormaliseReceipt drops it, so a space typed for a character
+// is a deleted character, which the check digits miss in one case of 97
+// where the code or the running number has room for one character less
+// (G01X-2026-00017-18 without its 1 reads as G0X-2026-00017-18); the token
+// that goes with every number keeps such a slip from finding a statement.
+func FuzzReceiptTypos(f *testing.F) {
+	f.Add(int64(0), uint16(2026), uint32(17), uint8(0), byte('1'))
+	f.Add(int64(1<<20), uint16(2020), uint32(99999), uint8(5), byte('O'))
+	f.Add(int64(33_554_431), uint16(9999), uint32(999_999_999), uint8(20), byte(' '))
+	f.Add(int64(16*1024+1*32+29), uint16(2031), uint32(12345), uint8(2), byte('\t'))
+	f.Add(int64(12345), uint16(2000), uint32(1), uint8(15), byte('-'))
+	f.Add(int64(524349), uint16(2026), uint32(17), uint8(2), byte('I')) // G01X: I reads as 1
+	f.Fuzz(func(t *testing.T, n int64, year uint16, seq uint32, pos uint8, c byte) {
+		if n < 0 {
+			n = -(n + 1)
+		}
+		y := 2000 + int(year)%8000
+		q := 1 + int(seq)%999_999_999
+		number := FormatReceipt(ProcedureCode(n), y, q)
+		if len(ProcedureCode(n)) <= 8 {
+			if canon, ok := NormaliseReceipt(number); !ok || canon != number {
+				t.Fatalf("%s reads as %q, %v", number, canon, ok)
+			}
+		}
+		b := []byte(number)
+		i := int(pos) % len(b)
+		if b[i] == c || unicode.IsSpace(rune(c)) {
+			return
+		}
+		b[i] = c
+		if canon, ok := NormaliseReceipt(string(b)); ok && canon != number {
+			t.Fatalf("%s: %q at %d reads as another number %s", number, c, i, canon)
+		}
+	})
 }

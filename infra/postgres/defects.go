@@ -7,6 +7,7 @@ import (
 	"errors"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -178,6 +179,9 @@ func (s *Defects) CategoriesByID(ctx context.Context, ids []uuid.UUID) (map[uuid
 
 // CategoryByCode finds a category by its service code.
 func (s *Defects) CategoryByCode(ctx context.Context, code string) (defect.Category, error) {
+	if !utf8.ValidString(code) || strings.IndexByte(code, 0) >= 0 {
+		return defect.Category{}, defect.ErrCategoryNotFound // no stored code is like this; the query would fail
+	}
 	var row defectCategoryRow
 	if err := s.db.NewSelect().Model(&row).Where("dc.code = ?", code).Scan(ctx); err != nil {
 		return defect.Category{}, mapErr(err, defect.ErrCategoryNotFound, nil)

@@ -2,6 +2,7 @@ package handler
 
 import (
 	"encoding/json"
+	"errors"
 	"net/url"
 	"strconv"
 	"strings"
@@ -380,10 +381,24 @@ func parseDefectFilter(c *fiber.Ctx, maxLimit int) (defect.Filter, error) {
 	return f, p
 }
 
+// errTimeRange refuses an instant outside the years 1 to 9999.
+var errTimeRange = errors.New("time outside the years 1 to 9999")
+
+// storable reports whether t lies in the years 1 to 9999 (UTC): PostgreSQL
+// has no year 0 and JSON (RFC 3339) no year 10000, so other instants would
+// fail in the database or in the response with a 500.
+func storable(t time.Time) bool {
+	y := t.UTC().Year()
+	return y >= 1 && y <= 9999
+}
+
 // parseDateOrTime reads RFC 3339 or a date (YYYY-MM-DD, German time; "to"
-// dates include the whole day).
+// dates include the whole day), in the years 1 to 9999.
 func parseDateOrTime(s string, end bool) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		if !storable(t) {
+			return time.Time{}, errTimeRange
+		}
 		return t, nil
 	}
 	berlin, err := time.LoadLocation("Europe/Berlin")
@@ -396,6 +411,9 @@ func parseDateOrTime(s string, end bool) (time.Time, error) {
 	}
 	if end {
 		d = d.AddDate(0, 0, 1).Add(-time.Microsecond)
+	}
+	if !storable(d) {
+		return time.Time{}, errTimeRange
 	}
 	return d, nil
 }

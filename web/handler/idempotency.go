@@ -2,6 +2,8 @@ package handler
 
 import (
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -17,8 +19,13 @@ const maxIdempotencyKey = 200
 // instead of a second submission.
 func idempotencyKey(c *fiber.Ctx) (string, error) {
 	key := strings.Clone(c.Get("Idempotency-Key"))
-	if len(key) > maxIdempotencyKey {
+	switch {
+	case len(key) > maxIdempotencyKey:
 		return "", &domain.ValidationError{Fields: []domain.FieldError{{Field: "Idempotency-Key", Code: "too_long"}}}
+	case !utf8.ValidString(key) || strings.ContainsFunc(key, unicode.IsControl):
+		// The key is stored as text: PostgreSQL refuses NUL and invalid UTF-8,
+		// which would otherwise end the request with a 500.
+		return "", &domain.ValidationError{Fields: []domain.FieldError{{Field: "Idempotency-Key", Code: "idempotency_key_invalid"}}}
 	}
 	return key, nil
 }

@@ -384,7 +384,7 @@ func (h *Open311) Requests(c *fiber.Ctx) error {
 		for name, dst := range map[string]*time.Time{"start_date": &f.From, "end_date": &f.To} {
 			if s := c.Query(name); s != "" {
 				t, err := time.Parse(time.RFC3339, s)
-				if err != nil {
+				if err != nil || !storable(t) {
 					v.Add(name, "open311.date_invalid")
 				}
 				*dst = t
@@ -399,6 +399,9 @@ func (h *Open311) Requests(c *fiber.Ctx) error {
 			f.To = f.From.Add(maxSpan)
 		case f.To.Sub(f.From) > maxSpan:
 			v.Add("end_date", "open311.span_too_long")
+		}
+		if len(v.Fields) == 0 && (!storable(f.From) || !storable(f.To)) {
+			v.Add("start_date", "open311.date_invalid") // the span reaches beyond the year 1 or 9999
 		}
 		if b := c.Query("bbox"); b != "" {
 			bb, err := geo.ParseBBox(b)
@@ -436,11 +439,12 @@ func radiusBox(latS, lonS, radiusS string) (geo.BBox, bool) {
 	r := 1000.0
 	if radiusS != "" {
 		var err error
-		if r, err = strconv.ParseFloat(radiusS, 64); err != nil || r <= 0 || r > 100_000 {
+		// Written so that NaN, which compares false, is refused too.
+		if r, err = strconv.ParseFloat(radiusS, 64); err != nil || !(r > 0 && r <= 100_000) {
 			return geo.BBox{}, false
 		}
 	}
-	if err1 != nil || err2 != nil || math.Abs(lat) > 89 || math.Abs(lon) > 180 {
+	if err1 != nil || err2 != nil || !(math.Abs(lat) <= 89) || !(math.Abs(lon) <= 180) {
 		return geo.BBox{}, false
 	}
 	dLat := r / 111_320

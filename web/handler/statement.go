@@ -555,11 +555,11 @@ func (h *Statements) Record(c *fiber.Ctx) error {
 // ("2026-11-23T09:30" or "2026-11-23 09:30"), as staff type a letter's date
 // of receipt.
 func parseReceivedAt(s string) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
+	if t, err := time.Parse(time.RFC3339, s); err == nil && storable(t) {
 		return t, nil
 	}
 	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02 15:04", "2006-01-02T15:04:05", "2006-01-02"} {
-		if t, err := time.ParseInLocation(layout, s, procedure.Berlin); err == nil {
+		if t, err := time.ParseInLocation(layout, s, procedure.Berlin); err == nil && storable(t) {
 			return t, nil
 		}
 	}
