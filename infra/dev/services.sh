@@ -594,7 +594,9 @@ s3_start() {
 	echo $! >"$S3_PID"
 	local i
 	for ((i = 0; i < WAIT_SECONDS * 5; i++)); do
-		if ! s3_running; then
+		# Only whether it lives: until the background shell has exec'd the
+		# server, /proc shows the shell's command line, not the server's.
+		if ! kill -0 "$(<"$S3_PID")" 2>/dev/null; then
 			tail -n 20 "$S3_LOG" >&2 || true
 			rm -f "$S3_PID"
 			die "versitygw exited at start, see $(rel "$S3_LOG")"
@@ -698,7 +700,9 @@ mailpit_start() {
 	echo $! >"$MAIL_PID"
 	local i
 	for ((i = 0; i < WAIT_SECONDS * 5; i++)); do
-		if ! mailpit_running; then
+		# Only whether it lives: until the background shell has exec'd the
+		# server, /proc shows the shell's command line, not the server's.
+		if ! kill -0 "$(<"$MAIL_PID")" 2>/dev/null; then
 			tail -n 20 "$MAIL_LOG" >&2 || true
 			rm -f "$MAIL_PID"
 			die "Mailpit exited at start, see $(rel "$MAIL_LOG")"
