@@ -50,6 +50,8 @@ type Store interface {
 	Tally(ctx context.Context, qn *survey.Questionnaire, procedureID uuid.UUID, f *survey.Filter, texts bool) (survey.Tally, error)
 	// EachResponse calls fn for every submitted response, oldest first.
 	EachResponse(ctx context.Context, procedureID uuid.UUID, fn func(survey.Response) error) error
+	// CountResponses counts the submitted responses.
+	CountResponses(ctx context.Context, procedureID uuid.UUID) (int, error)
 }
 
 // Procedures reads procedures.
@@ -79,12 +81,13 @@ type Service struct {
 	secret []byte
 	log    *slog.Logger
 	now    func() time.Time
+	public *resultsCache
 }
 
 // NewService returns a Service; secret signs browser tokens and keys the
 // hashes of access codes.
 func NewService(tx TxRunner, secret []byte, log *slog.Logger, now func() time.Time) *Service {
-	return &Service{tx: tx, secret: secret, log: log, now: now}
+	return &Service{tx: tx, secret: secret, log: log, now: now, public: newResultsCache(PublicResultsTTL)}
 }
 
 // MaxCodes is the most access codes one request generates.
@@ -512,19 +515,22 @@ type ResultsView struct {
 
 // Results returns the aggregated answers: live and complete for the
 // organisation's staff, and for everyone else once published, with small
-// groups hidden.
+// groups hidden. Published results are computed once per PublicResultsTTL
+// and filter and shared by every reader (see resultsCache); whether they
+// are still published is checked on every request.
 func (s *Service) Results(ctx context.Context, p *account.Principal, idOrSlug string, f *survey.Filter) (ResultsView, error) {
-	var out ResultsView
+	var pr procedure.Procedure
+	var sv survey.Survey
+	var staff bool
 	err := s.tx.Read(ctx, func(ctx context.Context, r Repos) error {
-		pr, err := load(ctx, r, p, idOrSlug)
-		if err != nil {
+		var err error
+		if pr, err = load(ctx, r, p, idOrSlug); err != nil {
 			return err
 		}
-		sv, err := r.Surveys.Get(ctx, pr.ID)
-		if err != nil {
+		if sv, err = r.Surveys.Get(ctx, pr.ID); err != nil {
 			return err
 		}
-		staff := isStaff(p, &pr)
+		staff = isStaff(p, &pr)
 		if !staff && sv.ResultsPublishedAt.IsZero() {
 			return survey.ErrNotPublished
 		}
@@ -534,6 +540,36 @@ func (s *Service) Results(ctx context.Context, p *account.Principal, idOrSlug st
 				return &domain.ValidationError{Fields: []domain.FieldError{{Field: "filter", Code: "survey.filter_invalid"}}}
 			}
 		}
+		return nil
+	})
+	if err != nil {
+		return ResultsView{}, fmt.Errorf("survey results: %w", err)
+	}
+	if staff {
+		out, err := s.results(ctx, &pr, &sv, f, true)
+		if err != nil {
+			return ResultsView{}, fmt.Errorf("survey results: %w", err)
+		}
+		return out, nil
+	}
+	key := resultsKey{survey: pr.ID, published: sv.ResultsPublishedAt}
+	if f != nil {
+		key.filter = *f
+	}
+	out, err := s.public.get(ctx, key, s.now(), func(ctx context.Context) (ResultsView, error) {
+		return s.results(ctx, &pr, &sv, f, false)
+	})
+	if err != nil {
+		return ResultsView{}, fmt.Errorf("survey results: %w", err)
+	}
+	return out, nil
+}
+
+// results aggregates the answers in the database: for staff with the free
+// texts, for the public with small groups hidden.
+func (s *Service) results(ctx context.Context, pr *procedure.Procedure, sv *survey.Survey, f *survey.Filter, staff bool) (ResultsView, error) {
+	var out ResultsView
+	err := s.tx.Read(ctx, func(ctx context.Context, r Repos) error {
 		t, err := r.Surveys.Tally(ctx, &sv.Questionnaire, pr.ID, f, staff)
 		if err != nil {
 			return err
@@ -541,21 +577,16 @@ func (s *Service) Results(ctx context.Context, p *account.Principal, idOrSlug st
 		if f != nil && !staff {
 			// The unfiltered results minus the group's are the results of
 			// the other responses; Build hides the group if they are few.
-			all, err := r.Surveys.Tally(ctx, &sv.Questionnaire, pr.ID, nil, false)
-			if err != nil {
+			if t.All, err = r.Surveys.CountResponses(ctx, pr.ID); err != nil {
 				return err
 			}
-			t.All = all.Responses
 		}
 		out = ResultsView{Results: survey.Build(&sv.Questionnaire, t, sv.Settings.Threshold, !staff), Staff: staff,
 			PublishedAt: sv.ResultsPublishedAt}
 		out.Filter = f
 		return nil
 	})
-	if err != nil {
-		return ResultsView{}, fmt.Errorf("survey results: %w", err)
-	}
-	return out, nil
+	return out, err
 }
 
 // PublishResults makes the results public (publish) or takes them back.

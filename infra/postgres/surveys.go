@@ -211,6 +211,13 @@ func (s *Surveys) Submit(ctx context.Context, r survey.Response, cells []survey.
 	return nil
 }
 
+// CountResponses counts the submitted responses (an index-only scan).
+func (s *Surveys) CountResponses(ctx context.Context, procedureID uuid.UUID) (int, error) {
+	var n int
+	err := s.db.NewRaw(`SELECT count(*) FROM survey_responses WHERE survey_id = ? AND status = 'submitted'`, procedureID).Scan(ctx, &n)
+	return n, err
+}
+
 // EachResponse streams the submitted responses, oldest first.
 func (s *Surveys) EachResponse(ctx context.Context, procedureID uuid.UUID, fn func(survey.Response) error) error {
 	rows, err := s.db.NewSelect().Model((*responseRow)(nil)).Column("id", "answers", "submitted_at").

@@ -176,6 +176,23 @@ func BenchmarkSurvey(b *testing.B) {
 	b.Run("results-50k", func(b *testing.B) { results(b, "") })
 	b.Run("results-50k-filtered", func(b *testing.B) { results(b, "?filter=single1:o2") })
 
+	// Published results, as citizens read them: computed once, then shared
+	// by every reader for survey.PublicResultsTTL.
+	if res := editor.do("PUT", path+"/survey/results/publication", map[string]any{"published": true}); res.Status != 200 {
+		b.Fatalf("publish: %d %s", res.Status, res.Body)
+	}
+	public := srv.client(b)
+	for name, query := range map[string]string{"public-results-50k": "", "public-results-50k-filtered": "?filter=single1:o2"} {
+		b.Run(name, func(b *testing.B) {
+			public.do("GET", path+"/survey/results"+query, nil) // computes and caches them
+			for b.Loop() {
+				if res := public.do("GET", path+"/survey/results"+query, nil); res.Status != 200 {
+					b.Fatalf("public results: %d %s", res.Status, res.Body)
+				}
+			}
+		})
+	}
+
 	// Downloads of the raw responses and the aggregates, measured like the
 	// assessment table's (BenchmarkExport).
 	staff := &http.Client{Jar: editor.http.Jar}
