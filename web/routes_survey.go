@@ -2,7 +2,6 @@ package web
 
 import (
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -29,7 +28,7 @@ func registerSurveys(api fiber.Router, cfg Config, svc *appsurvey.Service, limit
 		Period: time.Hour, Policy: middleware.FailOpen, Key: func(c *fiber.Ctx) string { return c.IP() }}
 	bySurvey := middleware.Rule{Limiter: limiter, Name: "survey-proc", Rate: cfg.RateLimitStatementsProc,
 		Burst: cfg.RateLimitStatementsProc, Period: time.Minute, Policy: middleware.FailOpen,
-		Key: func(c *fiber.Ctx) string { return strings.Clone(c.Params("id")) }}
+		Key: procedureKey}
 	limited := []fiber.Handler{middleware.RateLimit(byIP, log), middleware.RateLimit(bySurvey, log)}
 
 	api.Get("/procedures/:id/survey", h.Get)

@@ -43,3 +43,26 @@ func TestPanicBecomesProblem(t *testing.T) {
 		t.Fatalf("after panics: %v %v", res, err)
 	}
 }
+
+// TestProcedureKey: every spelling of one procedure ID shares one rate-limit
+// allowance, for statements and surveys alike.
+func TestProcedureKey(t *testing.T) {
+	t.Parallel()
+	app := fiber.New()
+	app.Get("/p/:id", func(c *fiber.Ctx) error { return c.SendString(procedureKey(c)) })
+	for _, tc := range []struct{ path, want string }{
+		{"/p/01a20919-320e-7389-b403-0baf3f549909", "01a20919-320e-7389-b403-0baf3f549909"},
+		{"/p/01A20919-320E-7389-B403-0BAF3F549909", "01a20919-320e-7389-b403-0baf3f549909"},
+		{"/p/urn:uuid:01a20919-320e-7389-b403-0baf3f549909", "01a20919-320e-7389-b403-0baf3f549909"},
+		{"/p/Umfrage-Radverkehr", "umfrage-radverkehr"},
+	} {
+		res, err := app.Test(httptest.NewRequest("GET", tc.path, nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		if string(body) != tc.want {
+			t.Errorf("%s: key %q, want %q", tc.path, body, tc.want)
+		}
+	}
+}
