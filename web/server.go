@@ -63,6 +63,7 @@ type Deps struct {
 	Statements     *appstmt.Service
 	Surveys        *appsurvey.Service
 	Defects        DefectDeps
+	Dialogs        DialogDeps
 	Limiter        middleware.Limiter
 	SessionStorage fiber.Storage
 	Checks         []handler.Check
@@ -260,6 +261,7 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 	api.Get("/procedures/:id/statements/:statement/attachments/:attachment", stmts.DownloadAttachment)
 	registerSurveys(api, cfg, d.Surveys, d.Limiter, d.Log, val)
 	registerDefects(app, api, cfg, d, val)
+	registerDialogs(api, cfg, d, val)
 	return app, nil
 }
 
@@ -283,7 +285,7 @@ func isUpload(c *fiber.Ctx) bool {
 	p := c.Path()
 	return strings.HasPrefix(p, "/api/v1/procedures/") &&
 		(strings.HasSuffix(p, "/documents") || strings.HasSuffix(p, "/versions") ||
-			strings.HasSuffix(p, "/statements") || strings.HasSuffix(p, "/statements/manual")) || isDefectUpload(c)
+			strings.HasSuffix(p, "/statements") || strings.HasSuffix(p, "/statements/manual")) || isDefectUpload(c) || isDialogUpload(c)
 }
 
 // noStore keeps API answers out of shared caches unless a handler says otherwise;

@@ -1,6 +1,6 @@
 // Package retention deletes personal data the portal no longer needs: survey
-// drafts nobody will submit, and sent or failed mail with its addresses and
-// texts. Every serving instance runs it in the background; its deletes are
+// drafts nobody will submit, sent or failed mail with its addresses and
+// texts, and dialog participants' e-mail addresses that were never confirmed. Every serving instance runs it in the background; its deletes are
 // plain and idempotent, so instances running it at once only share the work.
 package retention
 
@@ -42,12 +42,20 @@ type Mail interface {
 	DeleteFinished(ctx context.Context, before time.Time, limit int) (int, error)
 }
 
+// Dialogs is the dialog participants' side of the store.
+type Dialogs interface {
+	// DeleteExpiredConfirmations deletes participants whose e-mail address
+	// was never confirmed and whose code expired before the instant.
+	DeleteExpiredConfirmations(ctx context.Context, before time.Time, limit int) (int, error)
+}
+
 // Repos are the stores the job works with, each on the pool: a batch is its
 // own short transaction.
 type Repos struct {
 	Drafts     Drafts
 	Procedures Procedures
 	Mail       Mail
+	Dialogs    Dialogs
 	Audit      audit.Writer
 }
 
@@ -105,10 +113,15 @@ type Report struct {
 	EndedSurveyDrafts int // drafts of surveys that ended
 	IdleDrafts        int // drafts not saved for DraftIdle
 	Mails             int // sent and failed mails
+	// DialogConfirmations: e-mail addresses of dialog participants that
+	// were never confirmed (a confirmed address is forgotten at once).
+	DialogConfirmations int
 }
 
 // Total is the number of rows deleted.
-func (r Report) Total() int { return r.EndedSurveyDrafts + r.IdleDrafts + r.Mails }
+func (r Report) Total() int {
+	return r.EndedSurveyDrafts + r.IdleDrafts + r.Mails + r.DialogConfirmations
+}
 
 // Service runs the retention job.
 type Service struct {
@@ -167,9 +180,15 @@ func (s *Service) RunOnce(ctx context.Context) (Report, error) {
 		return s.repos.Mail.DeleteFinished(ctx, now.Add(-s.cfg.Mail), limit)
 	})
 	rep.Mails, errs = n, append(errs, err)
+	if s.repos.Dialogs != nil {
+		n, err = s.drain(ctx, func(ctx context.Context, limit int) (int, error) {
+			return s.repos.Dialogs.DeleteExpiredConfirmations(ctx, now, limit)
+		})
+		rep.DialogConfirmations, errs = n, append(errs, err)
+	}
 
 	attrs := []any{slog.Int("survey_drafts_ended", rep.EndedSurveyDrafts), slog.Int("survey_drafts_idle", rep.IdleDrafts),
-		slog.Int("mails", rep.Mails)}
+		slog.Int("mails", rep.Mails), slog.Int("dialog_confirmations", rep.DialogConfirmations)}
 	if rep.Total() == 0 {
 		s.log.Debug("retention: nothing to delete")
 		return rep, errors.Join(errs...)
@@ -177,6 +196,7 @@ func (s *Service) RunOnce(ctx context.Context) (Report, error) {
 	s.log.Info("retention: deleted expired personal data", attrs...)
 	err = audit.Record(ctx, s.repos.Audit, account.Principal{}, uuid.Nil, "retention.delete", "", "", map[string]any{
 		"survey_drafts_ended": rep.EndedSurveyDrafts, "survey_drafts_idle": rep.IdleDrafts, "mails": rep.Mails,
+		"dialog_confirmations": rep.DialogConfirmations,
 	})
 	return rep, errors.Join(append(errs, err)...)
 }

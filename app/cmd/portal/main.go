@@ -26,6 +26,7 @@ import (
 	appaccount "beteiligungsportal/app/account"
 	appaudit "beteiligungsportal/app/audit"
 	appdefect "beteiligungsportal/app/defect"
+	appdialog "beteiligungsportal/app/dialog"
 	apporg "beteiligungsportal/app/organisation"
 	appproc "beteiligungsportal/app/procedure"
 	appstmt "beteiligungsportal/app/statement"
@@ -195,6 +196,7 @@ type services struct {
 	statements    *appstmt.Service
 	surveys       *surveyService
 	defects       *appdefect.Service
+	dialogs       *appdialog.Service
 	files         storage.Store
 }
 
@@ -250,6 +252,7 @@ func newServices(cfg config, db *bun.DB, log *slog.Logger, now func() time.Time)
 		}, log, now),
 		surveys: newSurveyService(cfg, db, log, now),
 		defects: newDefectService(cfg, db, files, log, now),
+		dialogs: newDialogService(cfg, db, files, log, now),
 	}, nil
 }
 
@@ -339,6 +342,7 @@ func newApp(cfg config, log *slog.Logger, db *bun.DB, rdb *goredis.Client, now f
 		Statements:     svc.statements,
 		Surveys:        svc.surveys,
 		Defects:        defectDeps(cfg, svc),
+		Dialogs:        dialogDeps(cfg, svc),
 		Limiter:        redis.NewLimiter(rdb, breaker, cfg.RedisPrefix+"rl:"),
 		SessionStorage: redis.NewSessionStore(rdb, breaker, cfg.Secret, cfg.RedisPrefix+"sess:"),
 		Checks:         checks,

@@ -12,11 +12,11 @@ import (
 	"beteiligungsportal/infra/postgres"
 )
 
-// newRetention builds the job that deletes expired survey drafts and mail,
-// over db with the periods of cfg.
+// newRetention builds the job that deletes expired survey drafts, mail and
+// unconfirmed dialog participants over db with the periods of cfg.
 func newRetention(cfg config, db *bun.DB, log *slog.Logger, now func() time.Time) *appretention.Service {
 	repos := appretention.Repos{Drafts: postgres.NewSurveys(db), Procedures: postgres.NewProcedures(db),
-		Mail: postgres.NewOutbox(db), Audit: postgres.NewAudit(db)}
+		Mail: postgres.NewOutbox(db), Dialogs: postgres.NewDialogs(db), Audit: postgres.NewAudit(db)}
 	return appretention.NewService(repos, appretention.Config{
 		DraftIdle: cfg.SurveyDraftRetention, DraftGrace: cfg.SurveyDraftGrace, Mail: cfg.MailRetention,
 	}, log.With(slog.String("component", "retention")), now)

@@ -141,6 +141,10 @@ func seed(ctx context.Context, cfg config, out io.Writer, procedures bool) error
 			return fmt.Errorf("seed defects: %w", err)
 		}
 		created += n
+		if n, err = seedDialog(ctx, svc); err != nil {
+			return fmt.Errorf("seed dialog: %w", err)
+		}
+		created += n
 	}
 	if created == 0 {
 		fmt.Fprintln(out, "demo data already loaded")
