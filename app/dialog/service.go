@@ -660,10 +660,11 @@ func (s *Service) Thread(ctx context.Context, who Caller, id uuid.UUID) (ThreadV
 }
 
 // Support records the caller's support of a contribution, once; it returns
-// the count. Supporting again changes nothing.
+// the count. Supporting again changes nothing. The checks read; the vote is
+// one statement, atomic by itself, so no transaction is held open around it.
 func (s *Service) Support(ctx context.Context, who Caller, id uuid.UUID, on bool) (int, error) {
 	var n int
-	err := s.tx.InTx(ctx, func(ctx context.Context, r Repos) error {
+	err := s.tx.Read(ctx, func(ctx context.Context, r Repos) error {
 		c, err := r.Dialogs.Get(ctx, id, false)
 		if err != nil {
 			return err

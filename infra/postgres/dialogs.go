@@ -45,18 +45,29 @@ type dialogTopicRow struct {
 	Active      bool      `bun:"active"`
 }
 
-// Settings returns the dialog's settings with its active topics, or the defaults.
+// Settings returns the dialog's settings with its active topics, or the
+// defaults, in one query.
 func (s *Dialogs) Settings(ctx context.Context, procedureID uuid.UUID) (dialog.Settings, error) {
-	var row dialogSettingsRow
-	err := s.db.NewSelect().Model(&row).Where("procedure_id = ?", procedureID).Scan(ctx)
+	var row struct {
+		dialogSettingsRow
+		Topics json.RawMessage `bun:"topics"`
+	}
+	err := s.db.NewRaw(`
+		SELECT s.*, (SELECT coalesce(json_agg(json_build_object('id', t.id, 'name', t.name, 'position', t.position)
+				ORDER BY t.position), '[]') FROM dialog_topics t WHERE t.procedure_id = s.procedure_id AND t.active) AS topics
+		FROM dialog_settings s WHERE s.procedure_id = ?`, procedureID).Scan(ctx, &row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return dialog.DefaultSettings(procedureID), nil
 	}
 	if err != nil {
 		return dialog.Settings{}, fmt.Errorf("dialog settings: %w", err)
 	}
-	var topics []dialogTopicRow
-	if err := s.db.NewSelect().Model(&topics).Where("procedure_id = ? AND active", procedureID).Order("position").Scan(ctx); err != nil {
+	var topics []struct {
+		ID       uuid.UUID `json:"id"`
+		Name     string    `json:"name"`
+		Position int       `json:"position"`
+	}
+	if err := json.Unmarshal(row.Topics, &topics); err != nil {
 		return dialog.Settings{}, fmt.Errorf("dialog topics: %w", err)
 	}
 	out := dialog.Settings{ProcedureID: row.ProcedureID, Identity: dialog.Identity(row.Identity),
