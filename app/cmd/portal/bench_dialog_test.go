@@ -65,7 +65,7 @@ func fillDialog(b *testing.B, db *sql.DB, procID string) {
 // of the same server in the same run; and support votes from distinct
 // participants, spread over the threads and all on one (the row every vote
 // waits for), next to plain single-row inserts into the same database. See
-// docs/benchmarks.md.
+// docs/benchmarks.md. It ends with the export of every contribution.
 func BenchmarkDialog(b *testing.B) {
 	env := newEnv(b)
 	srv := env.start(func(c *config) {
@@ -151,4 +151,11 @@ func BenchmarkDialog(b *testing.B) {
 		measureOps(b, func(i int64) error { return vote(root, 1+(offset+i)%benchParticipants) }, insert, "votes")
 		offset += int64(b.N)
 	})
+
+	// The agency's export of all 100,000 contributions, measured like the
+	// assessment table's (BenchmarkExport): memory stays flat while it streams.
+	staff := &http.Client{Jar: editor.http.Jar}
+	for _, f := range []string{"csv", "xlsx"} {
+		b.Run("export-100k-"+f, func(b *testing.B) { benchDownload(b, staff, srv.URL+path+"/dialog/export."+f) })
+	}
 }

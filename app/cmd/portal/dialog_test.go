@@ -36,6 +36,19 @@ func dialogProcedure(t testing.TB, editor *client, identity, moderation string) 
 	return path
 }
 
+// grimmaDialog publishes a dialog of Grimma through its admin.
+func grimmaDialog(t testing.TB, admin *client) string {
+	t.Helper()
+	res := mustStatus(t, admin.do("POST", "/api/v1/organisations/"+admin.orgID("Grimma")+"/procedures", map[string]any{
+		"type": "dialog", "subtype": "dialog", "title": "Dialog Markt Grimma", "summary": "Diskutieren Sie mit.",
+	}), 201, "create procedure")
+	path := "/api/v1/procedures/" + decodeProcedure(t, res).ID
+	mustStatus(t, admin.do("POST", path+"/phases", map[string]any{"kind": "participation", "audience": "public",
+		"start": "2026-11-01"}), 201, "phase")
+	mustStatus(t, admin.do("POST", path+"/publish", nil), 200, "publish")
+	return path
+}
+
 // participant is a citizen who confirmed an e-mail address for a dialog and
 // sends the key from the confirmation with every request.
 type participant struct {
@@ -254,6 +267,15 @@ func TestDialogModerationHidesButKeeps(t *testing.T) {
 		wantProblem(t, c.do("GET", path+"/dialog/moderation", nil), 403, "forbidden")
 	}
 	wantProblem(t, ada.call("POST", "/api/v1/dialog/contributions/"+bad+"/moderation", hide), 401, "unauthenticated")
+	// A viewer of another organisation, on a dialog of Grimma.
+	gpath := grimmaDialog(t, grimma)
+	gada := join(t, srv, gpath, "Ada")
+	gid := contribute(t, gada, gpath, map[string]any{"title": "In Grimma", "body": "Ein Beitrag in Grimma."}, 201)["id"].(string)
+	for _, c := range []*client{viewer, mod, editor} {
+		wantProblem(t, c.do("POST", "/api/v1/dialog/contributions/"+gid+"/moderation", hide), 403, "forbidden")
+		wantProblem(t, c.do("POST", "/api/v1/dialog/contributions/"+gid+"/answers", map[string]any{"body": "Antwort"}), 403, "forbidden")
+		wantProblem(t, c.do("GET", gpath+"/dialog/export.csv", nil), 403, "forbidden")
+	}
 	queue := mustStatus(t, mod.do("GET", path+"/dialog/moderation", nil), 200, "queue").JSON()
 	if reps := queue["reports"].([]any); len(reps) != 1 || reps[0].(map[string]any)["contribution_id"] != bad {
 		t.Fatalf("queue: %v", queue)
