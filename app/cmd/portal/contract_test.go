@@ -297,6 +297,7 @@ func TestContract(t *testing.T) {
 	contractSurveys(k)
 	contractStatementExports(k)
 	contractDefects(k)
+	contractDialogs(k)
 
 	k.checkCoverage()
 }
