@@ -11,11 +11,19 @@ import (
 	"strings"
 	"time"
 
+	"beteiligungsportal/infra/password"
 	"beteiligungsportal/infra/smtp"
 )
 
 // config is the service's configuration, read once from the environment.
 type config struct {
+	// PasswordCost are the argon2id parameters for new password hashes; not
+	// an environment variable (zero: password.Default). Tests make it cheap.
+	PasswordCost password.Params
+	// NoPublicCache switches the shared cache of public answers off; not an
+	// environment variable, for benchmarks that compare.
+	NoPublicCache bool
+
 	DatabaseURL     string
 	RedisURL        string
 	Addr            string

@@ -18,6 +18,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"beteiligungsportal/infra/password"
 	"beteiligungsportal/infra/postgres"
 	"beteiligungsportal/infra/redis"
 	"beteiligungsportal/infra/testenv"
@@ -58,6 +59,9 @@ func newEnv(t testing.TB) *testEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Hashing at production cost takes most of a second under the race
+	// detector; the tests are about the portal, not about argon2id.
+	cfg.PasswordCost = password.Params{Memory: 64, Time: 1, Threads: 1}
 	if err := seed(context.Background(), cfg, io.Discard, false); err != nil {
 		t.Fatalf("seed: %v", err)
 	}
