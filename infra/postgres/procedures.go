@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -53,6 +54,9 @@ type procedureRow struct {
 	// Computed by catalogue queries for ordering and the cursor.
 	Deadline time.Time `bun:"deadline,scanonly,nullzero"`
 	Rank     float64   `bun:"rank,scanonly"`
+	// The schedule as JSON, when a single procedure is read (scheduleColumns).
+	Schedule json.RawMessage `bun:"schedule,scanonly"`
+	Changes  json.RawMessage `bun:"changes,scanonly"`
 }
 
 type phaseRow struct {
@@ -229,14 +233,77 @@ func (s *Procedures) GetForUpdate(ctx context.Context, id uuid.UUID) (procedure.
 
 func (s *Procedures) getOne(ctx context.Context, q *bun.SelectQuery) (procedure.Procedure, error) {
 	var row procedureRow
-	if err := q.Model(&row).Scan(ctx); err != nil {
+	if err := q.Model(&row).ColumnExpr("?TableColumns").ColumnExpr(schedulesJSON).Scan(ctx); err != nil {
 		return procedure.Procedure{}, mapErr(err, procedure.ErrNotFound, nil)
 	}
-	list, err := s.withSchedules(ctx, []procedureRow{row}, true)
-	if err != nil {
-		return procedure.Procedure{}, err
+	return row.withScheduleJSON()
+}
+
+// schedulesJSON reads a procedure's phases with their invitations and its
+// period changes in the procedure's own query: one round trip instead of four.
+const schedulesJSON = `(SELECT coalesce(json_agg(json_build_object(
+		'id', ph.id, 'kind', ph.kind, 'audience', ph.audience, 'title', ph.title,
+		'start_date', ph.start_date, 'end_date', ph.end_date, 'announced_on', ph.announced_on,
+		'invited', (SELECT coalesce(json_agg(pi.organisation_id ORDER BY pi.organisation_id), '[]')
+			FROM procedure_invitations pi WHERE pi.phase_id = ph.id))
+		ORDER BY ph.starts_at, ph.id), '[]')
+	FROM procedure_phases ph WHERE ph.procedure_id = p.id) AS schedule,
+	(SELECT coalesce(json_agg(json_build_object(
+		'phase_id', pc.phase_id, 'old_end', pc.old_end, 'new_end', pc.new_end, 'reason', pc.reason,
+		'changed_by', pc.changed_by, 'changed_at', pc.changed_at) ORDER BY pc.id), '[]')
+	FROM procedure_period_changes pc WHERE pc.procedure_id = p.id) AS changes`
+
+type phaseJSON struct {
+	ID          uuid.UUID   `json:"id"`
+	Kind        string      `json:"kind"`
+	Audience    string      `json:"audience"`
+	Title       string      `json:"title"`
+	StartDate   string      `json:"start_date"`
+	EndDate     string      `json:"end_date"`
+	AnnouncedOn string      `json:"announced_on"`
+	Invited     []uuid.UUID `json:"invited"`
+}
+
+type periodChangeJSON struct {
+	PhaseID   uuid.UUID  `json:"phase_id"`
+	OldEnd    string     `json:"old_end"`
+	NewEnd    string     `json:"new_end"`
+	Reason    string     `json:"reason"`
+	ChangedBy *uuid.UUID `json:"changed_by"`
+	ChangedAt time.Time  `json:"changed_at"`
+}
+
+func (r procedureRow) withScheduleJSON() (procedure.Procedure, error) {
+	p := r.toDomain()
+	var phases []phaseJSON
+	var changes []periodChangeJSON
+	if err := json.Unmarshal(r.Schedule, &phases); err != nil {
+		return procedure.Procedure{}, fmt.Errorf("read schedule of procedure %s: %w", r.ID, err)
 	}
-	return list[0], nil
+	if err := json.Unmarshal(r.Changes, &changes); err != nil {
+		return procedure.Procedure{}, fmt.Errorf("read period changes of procedure %s: %w", r.ID, err)
+	}
+	for _, ph := range phases {
+		var invited []uuid.UUID
+		if len(ph.Invited) > 0 {
+			invited = ph.Invited
+		}
+		p.Phases = append(p.Phases, procedure.Phase{
+			ID: ph.ID, Kind: procedure.PhaseKind(ph.Kind), Audience: procedure.Audience(ph.Audience), Title: ph.Title,
+			Period:      procedure.Period{Start: parseDate(ph.StartDate), End: parseDate(ph.EndDate)},
+			AnnouncedOn: parseDate(ph.AnnouncedOn), InvitedBodies: invited,
+		})
+	}
+	for _, c := range changes {
+		var by uuid.UUID
+		if c.ChangedBy != nil {
+			by = *c.ChangedBy
+		}
+		p.PeriodChanges = append(p.PeriodChanges, procedure.PeriodChange{
+			PhaseID: c.PhaseID, OldEnd: parseDate(c.OldEnd), NewEnd: parseDate(c.NewEnd),
+			Reason: c.Reason, By: by, At: c.ChangedAt.UTC()})
+	}
+	return p, nil
 }
 
 // withSchedules converts rows and loads their phases and invitations (and, for
