@@ -39,7 +39,17 @@ type Reader interface {
 
 // Record appends one entry for an action of p, acting for org, on an object.
 func Record(ctx context.Context, w Writer, p account.Principal, org uuid.UUID, action, objectType, objectID string, details map[string]any) error {
-	e := daudit.Entry{
+	e := NewEntry(ctx, p, org, action, objectType, objectID, details)
+	if err := w.Append(ctx, e); err != nil {
+		return fmt.Errorf("audit %s: %w", action, err)
+	}
+	return nil
+}
+
+// NewEntry is the entry Record appends, for stores that write it together
+// with the change it records.
+func NewEntry(ctx context.Context, p account.Principal, org uuid.UUID, action, objectType, objectID string, details map[string]any) daudit.Entry {
+	return daudit.Entry{
 		At:             time.Now().UTC(),
 		ActorID:        p.Account.ID,
 		ActorEmail:     p.Account.Email,
@@ -50,10 +60,6 @@ func Record(ctx context.Context, w Writer, p account.Principal, org uuid.UUID, a
 		RequestID:      RequestID(ctx),
 		Details:        details,
 	}
-	if err := w.Append(ctx, e); err != nil {
-		return fmt.Errorf("audit %s: %w", action, err)
-	}
-	return nil
 }
 
 // Service serves the audit trail to administrators.

@@ -24,6 +24,7 @@ import (
 	"beteiligungsportal/app/mail"
 	"beteiligungsportal/domain"
 	"beteiligungsportal/domain/account"
+	daudit "beteiligungsportal/domain/audit"
 	"beteiligungsportal/domain/file"
 	"beteiligungsportal/domain/geo"
 	org "beteiligungsportal/domain/organisation"
@@ -33,10 +34,15 @@ import (
 
 // Store persists statements.
 type Store interface {
+	// NextNumber takes the procedure's next receipt number; its counter stays
+	// locked until the transaction ends.
 	NextNumber(ctx context.Context, procedureID uuid.UUID) (code string, seq int, err error)
 	// Insert stores a statement; a concurrent insert with the same key makes
 	// it return an error for which IsKeyRace is true.
 	Insert(ctx context.Context, s statement.Statement, key, requestDigest string) error
+	// InsertReceived stores an online statement with its confirmation mail
+	// (nil: none) and audit entry, all or nothing, like Insert otherwise.
+	InsertReceived(ctx context.Context, s statement.Statement, key, requestDigest string, receipt *mail.Message, entry daudit.Entry) error
 	ByIdempotencyKey(ctx context.Context, procedureID uuid.UUID, key string) (statement.Statement, string, error)
 	Get(ctx context.Context, procedureID, id uuid.UUID, lock bool) (statement.Statement, error)
 	ByNumber(ctx context.Context, number string, lock bool) (statement.Statement, error)
@@ -169,9 +175,11 @@ func (s *Service) Submit(ctx context.Context, author *account.Principal, procIDO
 				return err
 			}
 		}
-		docs, err := r.Documents.List(ctx, pr.ID)
-		if err != nil {
-			return err
+		var docs []procedure.Document
+		if in.DocumentID != uuid.Nil { // only a reference to a document needs them
+			if docs, err = r.Documents.List(ctx, pr.ID); err != nil {
+				return err
+			}
 		}
 		if err := in.Validate(pr.StatementFields, s.cfg.PrivacyVersion, docs); err != nil {
 			return err
@@ -194,6 +202,10 @@ func (s *Service) Submit(ctx context.Context, author *account.Principal, procIDO
 	}
 	in.Attachments = atts
 
+	// Everything that can be done before is done: the transaction takes the
+	// number and writes the rest in one statement, so the procedure's counter
+	// is locked for two round trips (that statement and the commit). A failed
+	// write rolls the number back: numbers have no gaps.
 	var st statement.Statement
 	err = s.tx.InTx(ctx, func(ctx context.Context, r Repos) error {
 		now := s.now().UTC().Truncate(time.Microsecond) // as PostgreSQL keeps it, so the digest can be recomputed
@@ -209,14 +221,14 @@ func (s *Service) Submit(ctx context.Context, author *account.Principal, procIDO
 		st.Seq, st.Number = seq, statement.FormatReceipt(code, localYear(now), seq)
 		st.Timely = true // accepted only while the phase is open
 		st.Digest = statement.ComputeDigest(st)
-		if err := r.Statements.Insert(ctx, st, sub.IdempotencyKey, reqDigest); err != nil {
-			return err
+		var receipt *mail.Message
+		if st.Submitter.Email != "" {
+			m := receiptMail(pr.Title, st, s.token(st.ID))
+			receipt = &m
 		}
-		if err := s.confirm(ctx, r, &pr, st); err != nil {
-			return err
-		}
-		return audit.Record(ctx, r.Audit, principalOrNone(author), pr.OrganisationID, "statement.submit", "statement", st.ID.String(),
+		entry := audit.NewEntry(ctx, principalOrNone(author), pr.OrganisationID, "statement.submit", "statement", st.ID.String(),
 			map[string]any{"number": st.Number, "phase_id": st.PhaseID, "digest": st.Digest, "attachments": len(st.Attachments)})
+		return r.Statements.InsertReceived(ctx, st, sub.IdempotencyKey, reqDigest, receipt, entry)
 	})
 	if err != nil {
 		s.removeFiles(ctx, atts)

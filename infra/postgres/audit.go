@@ -33,15 +33,19 @@ func NewAudit(db bun.IDB) *Audit { return &Audit{db: db} }
 
 // Append writes one entry.
 func (s *Audit) Append(ctx context.Context, e audit.Entry) error {
+	row := auditRowFrom(e)
+	_, err := s.db.NewInsert().Model(&row).ExcludeColumn("id").Exec(ctx)
+	return err
+}
+
+func auditRowFrom(e audit.Entry) auditRow {
 	if e.Details == nil {
 		e.Details = map[string]any{}
 	}
-	row := auditRow{
+	return auditRow{
 		At: e.At, ActorID: e.ActorID, ActorEmail: e.ActorEmail, OrganisationID: e.OrganisationID,
 		Action: e.Action, ObjectType: e.ObjectType, ObjectID: e.ObjectID, RequestID: e.RequestID, Details: e.Details,
 	}
-	_, err := s.db.NewInsert().Model(&row).ExcludeColumn("id").Exec(ctx)
-	return err
 }
 
 // List returns entries newest first, after the keyset cursor f.Before.

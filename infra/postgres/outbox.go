@@ -39,14 +39,21 @@ func NewOutbox(db bun.IDB) *Outbox { return &Outbox{db: db} }
 
 // Enqueue validates m and queues it, due at once.
 func (o *Outbox) Enqueue(ctx context.Context, m mail.Message) error {
-	if err := m.Validate(); err != nil {
+	row, err := outboxRowFrom(m)
+	if err != nil {
 		return err
 	}
-	row := outboxRow{ID: uuid.Must(uuid.NewV7()), Recipient: m.To, Subject: m.Subject, Body: m.Text, Kind: m.Kind, Ref: m.Ref}
 	if _, err := o.db.NewInsert().Model(&row).ExcludeColumn("attempts").Exec(ctx); err != nil {
 		return mapErr(fmt.Errorf("enqueue mail: %w", err), nil, nil)
 	}
 	return nil
+}
+
+func outboxRowFrom(m mail.Message) (outboxRow, error) {
+	if err := m.Validate(); err != nil {
+		return outboxRow{}, err
+	}
+	return outboxRow{ID: uuid.Must(uuid.NewV7()), Recipient: m.To, Subject: m.Subject, Body: m.Text, Kind: m.Kind, Ref: m.Ref}, nil
 }
 
 // Claim leases up to limit due messages to a new token for lease and counts an

@@ -13,7 +13,9 @@ import (
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
 
+	"beteiligungsportal/domain/audit"
 	"beteiligungsportal/domain/geo"
+	"beteiligungsportal/domain/mail"
 	"beteiligungsportal/domain/statement"
 )
 
@@ -136,24 +138,58 @@ func (s *Statements) NextNumber(ctx context.Context, procedureID uuid.UUID) (str
 	return code, last, nil
 }
 
-// Insert stores a received statement with its attachments.
-func (s *Statements) Insert(ctx context.Context, st statement.Statement, key, requestDigest string) error {
+// InsertReceived stores a received statement, its attachments, its
+// confirmation mail (nil: none) and its audit entry in one statement: one
+// round trip, and all or nothing.
+func (s *Statements) InsertReceived(ctx context.Context, st statement.Statement, key, requestDigest string,
+	receipt *mail.Message, entry audit.Entry) error {
 	row := statementRowFrom(st, key, requestDigest)
-	if _, err := s.db.NewInsert().Model(&row).Exec(ctx); err != nil {
-		var pgErr *pgconn.PgError
-		if errors.As(err, &pgErr) && pgErr.Code == uniqueViolation && strings.Contains(pgErr.ConstraintName, "idempotency") {
-			return ErrIdempotencyRace
+	q := s.db.NewInsert().With("statement", s.db.NewInsert().Model(&row))
+	if len(st.Attachments) > 0 {
+		rows := attachmentRows(st)
+		q = q.With("attachments", s.db.NewInsert().Model(&rows))
+	}
+	if receipt != nil {
+		m, err := outboxRowFrom(*receipt)
+		if err != nil {
+			return err
 		}
-		return mapErr(err, statement.ErrNotFound, nil)
+		q = q.With("receipt", s.db.NewInsert().Model(&m).ExcludeColumn("attempts"))
 	}
-	if len(st.Attachments) == 0 {
-		return nil
+	a := auditRowFrom(entry)
+	if _, err := q.Model(&a).ExcludeColumn("id").Exec(ctx); err != nil {
+		return insertError(err)
 	}
+	return nil
+}
+
+func attachmentRows(st statement.Statement) []attachmentRow {
 	rows := make([]attachmentRow, len(st.Attachments))
 	for i, a := range st.Attachments {
 		rows[i] = attachmentRow{ID: a.ID, StatementID: st.ID, Position: i + 1, FileName: a.FileName,
 			ContentType: a.ContentType, Size: a.Size, SHA256: a.SHA256, StorageKey: a.StorageKey}
 	}
+	return rows
+}
+
+func insertError(err error) error {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == uniqueViolation && strings.Contains(pgErr.ConstraintName, "idempotency") {
+		return ErrIdempotencyRace
+	}
+	return mapErr(err, statement.ErrNotFound, nil)
+}
+
+// Insert stores a received statement with its attachments.
+func (s *Statements) Insert(ctx context.Context, st statement.Statement, key, requestDigest string) error {
+	row := statementRowFrom(st, key, requestDigest)
+	if _, err := s.db.NewInsert().Model(&row).Exec(ctx); err != nil {
+		return insertError(err)
+	}
+	if len(st.Attachments) == 0 {
+		return nil
+	}
+	rows := attachmentRows(st)
 	_, err := s.db.NewInsert().Model(&rows).Exec(ctx)
 	return err
 }
