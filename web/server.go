@@ -4,6 +4,7 @@ package web
 
 import (
 	"cmp"
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"log/slog"
@@ -27,6 +28,7 @@ import (
 	appproc "beteiligungsportal/app/procedure"
 	appstmt "beteiligungsportal/app/statement"
 	appsurvey "beteiligungsportal/app/survey"
+	"beteiligungsportal/domain/procedure"
 	"beteiligungsportal/web/handler"
 	"beteiligungsportal/web/middleware"
 	"beteiligungsportal/web/openapi"
@@ -51,6 +53,9 @@ type Config struct {
 	RateLimitStatements     int
 	RateLimitStatementsProc int
 	PrivacyURL              string
+	// PublicCache: the shared cache of anonymous public reads (defaults
+	// apply to zero fields).
+	PublicCache middleware.SharedCacheConfig
 }
 
 // Deps are the use cases and adapters the HTTP layer calls.
@@ -68,6 +73,8 @@ type Deps struct {
 	SessionStorage fiber.Storage
 	Checks         []handler.Check
 	Registry       *prometheus.Registry
+	// CatalogueChanges carries catalogue changes between instances (nil: one instance).
+	CatalogueChanges middleware.Notifier
 }
 
 // New builds the Fiber app with every route.
@@ -174,6 +181,12 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 		},
 	})
 
+	cache := publicCache(cfg.PublicCache, d)
+	listening, stopListening := context.WithCancel(context.Background())
+	go cache.Listen(listening)
+	app.Hooks().OnShutdown(func() error { stopListening(); return nil })
+	changes := cache.Invalidates()
+
 	byIP := func(c *fiber.Ctx) string { return c.IP() }
 	apiLimit := middleware.Rule{Limiter: d.Limiter, Name: "api", Rate: cfg.RateLimitAPI, Burst: cfg.RateLimitAPI,
 		Period: time.Minute, Policy: middleware.FailOpen, Key: byIP}
@@ -203,7 +216,8 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 		middleware.RateLimit(apiLimit, d.Log),
 		middleware.Authenticate(sessions, cookie, d.Accounts),
 		csrfProtect,
-		noStore)
+		noStore,
+		cache.Handler())
 	api.Post("/auth/login", auth.Login)
 	api.Post("/auth/logout", auth.Logout)
 	api.Post("/auth/logout-all", auth.LogoutAll)
@@ -211,10 +225,10 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 	api.Post("/me/password", auth.ChangePassword)
 
 	api.Get("/organisations", orgs.List)
-	api.Post("/organisations", orgs.Create)
+	api.Post("/organisations", changes, orgs.Create)
 	api.Get("/organisations/:id", orgs.Get)
-	api.Put("/organisations/:id", orgs.Update)
-	api.Delete("/organisations/:id", orgs.Delete)
+	api.Put("/organisations/:id", changes, orgs.Update)
+	api.Delete("/organisations/:id", changes, orgs.Delete)
 	api.Get("/organisations/:id/members", members.List)
 	api.Post("/organisations/:id/members", members.Add)
 	api.Patch("/organisations/:id/members/:account", members.ChangeRole)
@@ -229,20 +243,20 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 	api.Get("/procedures.atom", feeds.InstanceAtom)
 	api.Get("/organisations/:id/procedures.atom", feeds.OrganisationAtom)
 	api.Get("/procedures/:id", procs.Get)
-	api.Put("/procedures/:id", procs.Update)
-	api.Delete("/procedures/:id", procs.Delete)
-	api.Post("/procedures/:id/phases", procs.AddPhase)
-	api.Put("/procedures/:id/phases/:phase", procs.UpdatePhase)
-	api.Delete("/procedures/:id/phases/:phase", procs.RemovePhase)
-	api.Post("/procedures/:id/publish", procs.Publish)
-	api.Post("/procedures/:id/close", procs.Close)
-	api.Post("/procedures/:id/conclude", procs.Conclude)
-	api.Post("/procedures/:id/archive", procs.Archive)
+	api.Put("/procedures/:id", changes, procs.Update)
+	api.Delete("/procedures/:id", changes, procs.Delete)
+	api.Post("/procedures/:id/phases", changes, procs.AddPhase)
+	api.Put("/procedures/:id/phases/:phase", changes, procs.UpdatePhase)
+	api.Delete("/procedures/:id/phases/:phase", changes, procs.RemovePhase)
+	api.Post("/procedures/:id/publish", changes, procs.Publish)
+	api.Post("/procedures/:id/close", changes, procs.Close)
+	api.Post("/procedures/:id/conclude", changes, procs.Conclude)
+	api.Post("/procedures/:id/archive", changes, procs.Archive)
 	api.Get("/procedures/:id/documents", procs.ListDocuments)
-	api.Post("/procedures/:id/documents", procs.AddDocument)
-	api.Put("/procedures/:id/documents/order", procs.ReorderDocuments)
-	api.Delete("/procedures/:id/documents/:doc", procs.DeleteDocument)
-	api.Post("/procedures/:id/documents/:doc/versions", procs.ReplaceDocument)
+	api.Post("/procedures/:id/documents", changes, procs.AddDocument)
+	api.Put("/procedures/:id/documents/order", changes, procs.ReorderDocuments)
+	api.Delete("/procedures/:id/documents/:doc", changes, procs.DeleteDocument)
+	api.Post("/procedures/:id/documents/:doc/versions", changes, procs.ReplaceDocument)
 	api.Get("/procedures/:id/documents/:doc/file", procs.DownloadDocument)
 
 	api.Get("/privacy-notice", stmts.PrivacyNotice)
@@ -263,6 +277,24 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 	registerDefects(app, api, cfg, d, val)
 	registerDialogs(api, cfg, d, val)
 	return app, nil
+}
+
+// publicCache builds the shared cache of anonymous public reads. Its horizon
+// is the next midnight in Berlin: phases open and end only then.
+func publicCache(cfg middleware.SharedCacheConfig, d Deps) *middleware.SharedCache {
+	cfg.TTL = cmp.Or(cfg.TTL, 10*time.Second)
+	cfg.MaxAge = cmp.Or(cfg.MaxAge, 30*time.Second)
+	cfg.StaleWhileRevalidate = cmp.Or(cfg.StaleWhileRevalidate, 30*time.Second)
+	cfg.MaxBytes = cmp.Or(cfg.MaxBytes, 64<<20)
+	if cfg.Now == nil {
+		cfg.Now = d.Procedures.Now
+	}
+	cfg.Horizon = func(now time.Time) time.Time { return procedure.Today(now).End() }
+	cfg.Notifier, cfg.Log = d.CatalogueChanges, d.Log
+	if d.Registry != nil {
+		cfg.Registry = d.Registry
+	}
+	return middleware.NewSharedCache(cfg)
 }
 
 // procedureKey names the procedure in the path for its rate limit: an ID in

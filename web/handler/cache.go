@@ -1,16 +1,16 @@
 package handler
 
 import (
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
 
 	"github.com/gofiber/fiber/v2"
+
+	"beteiligungsportal/web/middleware"
 )
 
-// publicJSON sends a public, cacheable answer with a strong ETag; a request
-// with a matching If-None-Match gets 304 without a body. CDNs may keep it for a
-// minute; statuses change with the clock, so not for longer.
+// publicJSON sends an answer that is the same for every reader. The shared
+// cache (web/middleware) adds its ETag, Last-Modified and Cache-Control, keeps
+// it for anonymous readers and answers conditional requests with 304.
 func publicJSON(c *fiber.Ctx, v any) error {
 	return publicJSONAs(c, v, fiber.MIMEApplicationJSONCharsetUTF8)
 }
@@ -21,24 +21,9 @@ func publicJSONAs(c *fiber.Ctx, v any, contentType string) error {
 	if err != nil {
 		return err
 	}
-	sum := sha256.Sum256(body)
-	etag := `"` + base64.RawURLEncoding.EncodeToString(sum[:16]) + `"`
-	c.Set(fiber.HeaderETag, etag)
-	c.Set(fiber.HeaderCacheControl, "public, max-age=60")
-	if match := c.Get(fiber.HeaderIfNoneMatch); match != "" && etagMatches(match, etag) {
-		return c.SendStatus(fiber.StatusNotModified)
-	}
+	middleware.MarkPublic(c)
 	c.Set(fiber.HeaderContentType, contentType)
 	return c.Send(body)
-}
-
-func etagMatches(header, etag string) bool {
-	for _, part := range splitParam(header) {
-		if part == "*" || part == etag || part == "W/"+etag {
-			return true
-		}
-	}
-	return false
 }
 
 // rawJSON embeds already encoded JSON (a stored GeoJSON geometry) as it is.

@@ -213,7 +213,7 @@ func (h *Procedures) DownloadDocument(c *fiber.Ctx) error {
 		// new ID), and a published procedure's documents are never deleted.
 		c.Set(fiber.HeaderCacheControl, "public, max-age=31536000, immutable")
 	}
-	if match := c.Get(fiber.HeaderIfNoneMatch); match != "" && etagMatches(match, etag) {
+	if match := c.Get(fiber.HeaderIfNoneMatch); match != "" && middleware.ETagMatches(match, etag) {
 		return c.SendStatus(fiber.StatusNotModified)
 	}
 

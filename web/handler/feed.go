@@ -11,6 +11,7 @@ import (
 
 	appproc "beteiligungsportal/app/procedure"
 	"beteiligungsportal/domain/procedure"
+	"beteiligungsportal/web/middleware"
 	"beteiligungsportal/web/request"
 )
 
@@ -121,7 +122,7 @@ func (h *Feeds) atom(c *fiber.Ctx, orgID uuid.UUID, scope, self string) error {
 		return err
 	}
 	c.Set(fiber.HeaderContentType, "application/atom+xml; charset=utf-8")
-	c.Set(fiber.HeaderCacheControl, "public, max-age=300")
+	middleware.MarkPublic(c)
 	return c.Send(append([]byte(xml.Header), body...))
 }
 

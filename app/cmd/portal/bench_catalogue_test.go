@@ -6,7 +6,10 @@ import (
 	"io"
 	"net/http"
 	neturl "net/url"
+	"os"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -14,16 +17,26 @@ import (
 	"beteiligungsportal/infra/postgres"
 )
 
-// catalogueSize is how many procedures the catalogue benchmark searches.
-const catalogueSize = 100_000
+// catalogueSize is the number of procedures loaded; PORTAL_BENCH_PROCEDURES
+// changes it (e.g. 1000000 for the search at scale).
+func catalogueSize(b *testing.B) int {
+	if v := os.Getenv("PORTAL_BENCH_PROCEDURES"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 10_000 {
+			b.Fatalf("PORTAL_BENCH_PROCEDURES=%q: want a number of at least 10000", v)
+		}
+		return n
+	}
+	return 100_000
+}
 
-// fillCatalogue inserts catalogueSize published procedures spread over the demo
+// fillCatalogue inserts n published procedures spread over the demo
 // municipalities, types and a small vocabulary of titles, with schedules as the
 // repository writes them: one main phase each, starting between 60 days ago and
 // 67 days ahead and lasting 41 days, an earlier phase for land-use plans, every
 // eighth dialog open-ended, and about one in eight of those long over concluded.
 // So about a third are open now and most have a deadline ahead.
-func fillCatalogue(b *testing.B, dsn string) {
+func fillCatalogue(b *testing.B, dsn string, n int) {
 	b.Helper()
 	db, err := postgres.Open(dsn, postgres.PoolConfig{MaxOpen: 2, MaxIdle: 2})
 	if err != nil {
@@ -74,7 +87,7 @@ func fillCatalogue(b *testing.B, dsn string) {
 	for i, q := range stmts {
 		args := []any{}
 		if i == 0 {
-			args = append(args, catalogueSize)
+			args = append(args, n)
 		}
 		if _, err := db.ExecContext(ctx, q, args...); err != nil {
 			b.Fatalf("fill catalogue: %v", err)
@@ -130,28 +143,36 @@ func measure(b *testing.B, url string, baseline float64) float64 {
 }
 
 // BenchmarkCatalogue measures the public catalogue over 100,000 procedures next
-// to a static JSON route of the same server in the same run. See docs/benchmarks.md.
+// to a static JSON route of the same server in the same run, each case once
+// without the shared cache (every request reaches PostgreSQL) and once with it
+// (anonymous readers asking the same page). See docs/benchmarks.md.
 func BenchmarkCatalogue(b *testing.B) {
 	env := newEnv(b)
-	fillCatalogue(b, env.cfg.DatabaseURL)
-	srv := env.start(func(c *config) { c.RateLimitAPI = 1 << 30 })
+	fillCatalogue(b, env.cfg.DatabaseURL, catalogueSize(b))
+	cached := env.start(func(c *config) { c.RateLimitAPI = 1 << 30 })
+	uncached := env.start(func(c *config) { c.RateLimitAPI, c.NoPublicCache = 1<<30, true })
 	var static float64
-	b.Run("static", func(b *testing.B) { static = measure(b, srv.URL+"/healthz", 0) })
+	b.Run("static", func(b *testing.B) { static = measure(b, cached.URL+"/healthz", 0) })
 	for _, bc := range []struct{ name, path string }{
 		{"list-20-newest", "/api/v1/procedures?limit=20"},
 		{"list-20-filtered", "/api/v1/procedures?type=land_use_plan&ags=14522000&open=true&limit=20"},
 		{"list-20-status", "/api/v1/procedures?status=evaluation&limit=20"},
 		{"list-20-bbox", "/api/v1/procedures?bbox=12.50,50.99,12.52,51.01&limit=20"},
 		{"list-20-deadline", "/api/v1/procedures?sort=deadline&limit=20"},
-		{"list-20-deadline-page-2", "/api/v1/procedures?sort=deadline&limit=20&cursor=" + secondPage(b, srv.URL+"/api/v1/procedures?sort=deadline&limit=20")},
+		{"list-20-deadline-page-2", "/api/v1/procedures?sort=deadline&limit=20&cursor=" + secondPage(b, cached.URL+"/api/v1/procedures?sort=deadline&limit=20")},
 		{"detail", "/api/v1/procedures/bench-4242"},
+		{"feed", "/api/v1/procedures.atom"},
+		{"geojson-100", "/api/v1/procedures.geojson?bbox=12.50,50.90,12.70,51.10&limit=100"},
 		{"search", "/api/v1/procedures?q=m%C3%BChlgraben%20bebauungsplan&limit=20"},
 		{"search-compound", "/api/v1/procedures?q=strasse&limit=20"},
 		{"search-rare", "/api/v1/procedures?q=4242&limit=20"},
 		{"search-deadline", "/api/v1/procedures?q=bebauungsplan&sort=deadline&limit=20"},
 	} {
-		wantItems(b, srv.URL+bc.path)
-		b.Run(bc.name, func(b *testing.B) { measure(b, srv.URL+bc.path, static) })
+		if !strings.Contains(bc.path, ".atom") && !strings.Contains(bc.path, ".geojson") {
+			wantItems(b, cached.URL+bc.path)
+		}
+		b.Run(bc.name+"/uncached", func(b *testing.B) { measure(b, uncached.URL+bc.path, static) })
+		b.Run(bc.name+"/cached", func(b *testing.B) { measure(b, cached.URL+bc.path, static) })
 	}
 }
 

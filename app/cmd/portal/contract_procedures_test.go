@@ -290,7 +290,7 @@ func contractProcedures(k *contract) {
 	// Published: public and cacheable; others may read but not change it.
 	pub := k.check(call{name: "procedure read without session", c: anon, method: "GET", path: plan1, status: 200})
 	etag := pub.Header.Get("ETag")
-	if etag == "" || pub.Header.Get("Cache-Control") != "public, max-age=60" {
+	if etag == "" || pub.Header.Get("Cache-Control") != "public, max-age=30, stale-while-revalidate=30" {
 		t.Errorf("published procedure: ETag %q, Cache-Control %q", etag, pub.Header.Get("Cache-Control"))
 	}
 	k.check(call{name: "procedure read with a matching ETag", c: anon, method: "GET", path: plan1,
@@ -430,7 +430,7 @@ func contractProcedures(k *contract) {
 		} else if len(feed.Entries) != f.entries {
 			t.Errorf("%s: %d entries, want %d", f.name, len(feed.Entries), f.entries)
 		}
-		if cc := res.Header.Get("Cache-Control"); cc != "public, max-age=300" {
+		if cc := res.Header.Get("Cache-Control"); cc != "public, max-age=30, stale-while-revalidate=30" {
 			t.Errorf("%s: Cache-Control %q", f.name, cc)
 		}
 	}

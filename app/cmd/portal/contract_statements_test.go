@@ -64,7 +64,7 @@ func contractStatements(k *contract) {
 	// The privacy notice.
 	notice := k.check(call{name: "privacy notice", c: anon, method: "GET", path: "/api/v1/privacy-notice", status: 200})
 	version, _ := notice.JSON()["version"].(string)
-	if version == "" || notice.Header.Get("Cache-Control") != "public, max-age=60" {
+	if version == "" || notice.Header.Get("Cache-Control") != "public, max-age=30, stale-while-revalidate=30" {
 		t.Errorf("privacy notice: %s, Cache-Control %q", notice.Body, notice.Header.Get("Cache-Control"))
 	}
 	k.check(call{name: "privacy notice, unchanged", c: anon, method: "GET", path: "/api/v1/privacy-notice",

@@ -4,6 +4,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -39,6 +40,7 @@ import (
 	"beteiligungsportal/migrations"
 	"beteiligungsportal/web"
 	"beteiligungsportal/web/handler"
+	"beteiligungsportal/web/middleware"
 )
 
 const usage = `usage: portal <command>
@@ -234,7 +236,7 @@ func newServices(cfg config, db *bun.DB, log *slog.Logger, now func() time.Time)
 			Documents: postgres.NewDocuments(idb), Audit: postgres.NewAudit(idb), Mail: postgres.NewOutbox(idb),
 			Organisations: postgres.NewOrganisations(idb)}
 	})
-	accounts, err := appaccount.NewService(accRunner, password.New(password.Default), now)
+	accounts, err := appaccount.NewService(accRunner, password.New(cmp.Or(cfg.PasswordCost, password.Default)), now)
 	if err != nil {
 		return services{}, err
 	}
@@ -337,6 +339,7 @@ func newApp(cfg config, log *slog.Logger, db *bun.DB, rdb *goredis.Client, now f
 		PrivacyURL:     cfg.PrivacyURL,
 		RequestTimeout: cfg.RequestTimeout, WriteTimeout: cfg.WriteTimeout, SessionTTL: cfg.SessionTTL,
 		RateLimitAPI: cfg.RateLimitAPI, RateLimitLogin: cfg.RateLimitLogin,
+		PublicCache: middleware.SharedCacheConfig{Off: cfg.NoPublicCache},
 	}, web.Deps{
 		Log: log, Accounts: svc.accounts, Organisations: svc.organisations, Audit: svc.audit, Procedures: svc.procedures,
 		Statements:     svc.statements,
@@ -347,6 +350,9 @@ func newApp(cfg config, log *slog.Logger, db *bun.DB, rdb *goredis.Client, now f
 		SessionStorage: redis.NewSessionStore(rdb, breaker, cfg.Secret, cfg.RedisPrefix+"sess:"),
 		Checks:         checks,
 		Registry:       reg,
+		// Every instance keeps the public catalogue in memory; a change on one
+		// reaches the others over Redis.
+		CatalogueChanges: redis.NewNotifier(rdb, cfg.RedisPrefix+"catalogue", log),
 	})
 }
 
