@@ -75,6 +75,13 @@ type Deps struct {
 	Registry       *prometheus.Registry
 	// CatalogueChanges carries catalogue changes between instances (nil: one instance).
 	CatalogueChanges middleware.Notifier
+	// Draining reports that the instance is about to stop (nil: never): /readyz
+	// turns 503 and responses close their connection, so a balancer sends new
+	// requests elsewhere while the ones in flight finish.
+	Draining func() bool
+	// Unavailable tells errors of an unreachable database (nil: none), which
+	// become 503 instead of 500.
+	Unavailable func(error) bool
 }
 
 // New builds the Fiber app with every route.
@@ -86,7 +93,7 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 	secure := cfg.BaseURL.Scheme == "https"
 	app := fiber.New(fiber.Config{
 		AppName:      "beteiligungsportal",
-		ErrorHandler: problem.Handler(d.Log, middleware.RequestID),
+		ErrorHandler: problem.Handler(d.Log, middleware.RequestID, d.Unavailable),
 		BodyLimit:    max(cfg.BodyLimit, cfg.UploadLimit),
 		// Long enough to receive a large plan over a slow line; slow clients
 		// hold a connection, not a worker.
@@ -118,8 +125,16 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 		HSTSMaxAge:                31536000,
 	}))
 
+	if d.Draining != nil {
+		app.Use(func(c *fiber.Ctx) error {
+			if d.Draining() {
+				c.Context().SetConnectionClose()
+			}
+			return c.Next()
+		})
+	}
 	app.Get("/healthz", handler.Healthz)
-	app.Get("/readyz", handler.Readyz(d.Checks))
+	app.Get("/readyz", handler.Readyz(d.Checks, d.Draining))
 	app.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{})))
 	app.Get("/api/openapi.json", func(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)

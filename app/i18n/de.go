@@ -48,6 +48,7 @@ var de = map[string]string{
 	"detail.internal":               "Ein unerwarteter Fehler ist aufgetreten. Bitte nennen Sie bei Rückfragen die Anfrage-ID %s.",
 	"detail.invalid_id":             "„%s“ ist keine gültige Kennung.",
 	"detail.readiness":              "Nicht erreichbar: %s.",
+	"detail.draining":               "Diese Instanz wird gerade beendet; der Lastverteiler leitet Anfragen an eine andere weiter.",
 	"detail.multipart_expected":     "Bitte senden Sie die Datei als multipart/form-data im Feld „file“.",
 	"detail.range_not_satisfiable":  "Der angefragte Bereich liegt außerhalb der Datei.",
 	"problem.range_not_satisfiable": "Bereich nicht verfügbar",

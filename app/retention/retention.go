@@ -49,6 +49,13 @@ type Dialogs interface {
 	DeleteExpiredConfirmations(ctx context.Context, before time.Time, limit int) (int, error)
 }
 
+// Lock lets one instance at a time run the job.
+type Lock interface {
+	// TryLock takes the lock without waiting; ok is false while another
+	// instance holds it. release gives it back; a crashed holder loses it.
+	TryLock(ctx context.Context) (release func(), ok bool, err error)
+}
+
 // Repos are the stores the job works with, each on the pool: a batch is its
 // own short transaction.
 type Repos struct {
@@ -57,6 +64,9 @@ type Repos struct {
 	Mail       Mail
 	Dialogs    Dialogs
 	Audit      audit.Writer
+	// Lock, when set, keeps instances from running the job at the same
+	// time: each would do part of the work and audit its own summary.
+	Lock Lock
 }
 
 // Config is the retention policy and the job's pace; zero fields take the
@@ -110,6 +120,8 @@ func (c Config) DraftsExpired(pr *procedure.Procedure, now time.Time) bool {
 
 // Report is what one run deleted.
 type Report struct {
+	// Skipped: another instance was running the job, this one did nothing.
+	Skipped           bool
 	EndedSurveyDrafts int // drafts of surveys that ended
 	IdleDrafts        int // drafts not saved for DraftIdle
 	Mails             int // sent and failed mails
@@ -167,6 +179,17 @@ func jitter(d time.Duration) time.Duration { return time.Duration(rand.Int64N(in
 // deleted anything it writes one summary entry to the audit trail, without
 // an actor (the system acts) and at instance level.
 func (s *Service) RunOnce(ctx context.Context) (Report, error) {
+	if s.repos.Lock != nil {
+		release, ok, err := s.repos.Lock.TryLock(ctx)
+		if err != nil {
+			return Report{}, fmt.Errorf("retention lock: %w", err)
+		}
+		if !ok {
+			s.log.Debug("retention: another instance is running the job")
+			return Report{Skipped: true}, nil
+		}
+		defer release()
+	}
 	now := s.now()
 	var rep Report
 	var errs []error

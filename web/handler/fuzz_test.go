@@ -97,7 +97,7 @@ func FuzzConditionalHeaders(f *testing.F) {
 // parser's error otherwise, rendered by the server's error handler.
 func queryApp() *fiber.App {
 	app := fiber.New(fiber.Config{ErrorHandler: problem.Handler(slog.New(slog.NewTextHandler(io.Discard, nil)),
-		func(*fiber.Ctx) string { return "" })})
+		func(*fiber.Ctx) string { return "" }, nil)})
 	ok := func(c *fiber.Ctx, err error) error {
 		if err != nil {
 			return err
@@ -232,7 +232,7 @@ func FuzzIdempotencyKey(f *testing.F) {
 		f.Add(s)
 	}
 	app := fiber.New(fiber.Config{ErrorHandler: problem.Handler(slog.New(slog.NewTextHandler(io.Discard, nil)),
-		func(*fiber.Ctx) string { return "" })})
+		func(*fiber.Ctx) string { return "" }, nil)})
 	app.Post("/submit", func(c *fiber.Ctx) error {
 		key, err := idempotencyKey(c)
 		if err != nil {

@@ -142,13 +142,24 @@ func From(err error) (Problem, bool) {
 func title(slug string) string { return i18n.T(i18n.Default, "problem."+slug) }
 
 // Handler is Fiber's error handler: it renders every error as problem details and
-// logs unexpected ones once, with the request ID.
-func Handler(log *slog.Logger, requestID func(*fiber.Ctx) string) fiber.ErrorHandler {
+// logs unexpected ones once, with the request ID. unavailable (may be nil) tells
+// errors of an unreachable dependency, such as a database that restarts: they
+// become 503 with Retry-After, logged as warnings, because the request may be
+// repeated unchanged in a moment.
+func Handler(log *slog.Logger, requestID func(*fiber.Ctx) string, unavailable func(error) bool) fiber.ErrorHandler {
 	return func(c *fiber.Ctx, err error) error {
 		p, known := From(err)
 		p.RequestID = requestID(c)
 		p.Instance = string(c.Request().URI().Path())
-		if !known {
+		switch {
+		case !known && unavailable != nil && unavailable(err):
+			p.Type, p.Title, p.Status = TypePrefix+"unavailable", title("unavailable"), fiber.StatusServiceUnavailable
+			p.Detail = i18n.T(i18n.Default, "detail.unavailable")
+			c.Set(fiber.HeaderRetryAfter, "5")
+			log.WarnContext(c.UserContext(), "request failed: dependency unavailable",
+				slog.String("request_id", p.RequestID), slog.String("method", c.Method()),
+				slog.String("path", p.Instance), slog.Any("error", err))
+		case !known:
 			p.Detail = i18n.T(i18n.Default, "detail.internal", p.RequestID)
 			log.ErrorContext(c.UserContext(), "request failed",
 				slog.String("request_id", p.RequestID), slog.String("method", c.Method()),

@@ -18,6 +18,9 @@ import (
 	"beteiligungsportal/web/problem"
 )
 
+// errDatabaseDown stands for what the driver returns while PostgreSQL restarts.
+var errDatabaseDown = errors.New("connection refused")
+
 func TestErrorsBecomeProblems(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -38,12 +41,14 @@ func TestErrorsBecomeProblems(t *testing.T) {
 		{"validation", &domain.ValidationError{Fields: []domain.FieldError{{Field: "name", Code: "required"}}}, 422, "validation", "Felder"},
 		{"fiber 405", fiber.ErrMethodNotAllowed, 405, "method_not_allowed", "Methode"},
 		{"fiber 413", fiber.ErrRequestEntityTooLarge, 413, "payload_too_large", "Größe"},
+		{"database restarting", fmt.Errorf("insert: %w", errDatabaseDown), 503, "unavailable", "in Kürze"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			app := fiber.New(fiber.Config{ErrorHandler: problem.Handler(slog.New(slog.NewTextHandler(io.Discard, nil)),
-				func(*fiber.Ctx) string { return "req-123" })})
+				func(*fiber.Ctx) string { return "req-123" },
+				func(err error) bool { return errors.Is(err, errDatabaseDown) })})
 			app.Get("/x", func(*fiber.Ctx) error { return tt.err })
 			res, err := app.Test(httptest.NewRequest("GET", "/x", nil), -1)
 			if err != nil {
@@ -67,6 +72,9 @@ func TestErrorsBecomeProblems(t *testing.T) {
 			}
 			if strings.Contains(p.Detail, "leaked") {
 				t.Fatal("internal error text reached the client")
+			}
+			if tt.status == 503 && res.Header.Get("Retry-After") == "" {
+				t.Fatal("503 without Retry-After")
 			}
 			if tt.slug == "validation" && (len(p.Errors) != 1 || p.Errors[0].Message == "") {
 				t.Fatalf("field errors: got %+v", p.Errors)

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"maps"
 	"net"
 	"net/http"
 	"strings"
@@ -82,12 +83,15 @@ func TestCreateAdminCommand(t *testing.T) {
 	}
 }
 
-func TestServeStopsCleanlyWhenSignalled(t *testing.T) {
+// startServe runs the serve command with extra variables on a free port until
+// cancel is called; done receives what it returned.
+func startServe(t *testing.T, extra map[string]string) (addr string, cancel func(), done <-chan error) {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := ln.Addr().String()
+	addr = ln.Addr().String()
 	ln.Close()
 	_, prefix := testenv.Redis(t)
 	vars := map[string]string{
@@ -95,23 +99,26 @@ func TestServeStopsCleanlyWhenSignalled(t *testing.T) {
 		"PORTAL_SECRET": strings.Repeat("k", 40), "PORTAL_ADDR": addr, "PORTAL_REDIS_PREFIX": prefix,
 		"PORTAL_LOG_LEVEL": "error",
 	}
+	maps.Copy(vars, extra)
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"serve"}, envFunc(vars), nil, &bytes.Buffer{}) }()
-	ready := false
+	errc := make(chan error, 1)
+	go func() { errc <- run(ctx, []string{"serve"}, envFunc(vars), nil, &bytes.Buffer{}) }()
+	t.Cleanup(cancel)
 	for range 100 {
 		if res, err := http.Get("http://" + addr + "/readyz"); err == nil {
 			res.Body.Close()
 			if res.StatusCode == 200 {
-				ready = true
-				break
+				return addr, cancel, errc
 			}
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	if !ready {
-		t.Fatal("server did not become ready")
-	}
+	t.Fatal("server did not become ready")
+	return "", nil, nil
+}
+
+func TestServeStopsCleanlyWhenSignalled(t *testing.T) {
+	_, cancel, done := startServe(t, nil)
 	cancel() // what SIGTERM does through signal.NotifyContext
 	select {
 	case err := <-done:
@@ -120,5 +127,50 @@ func TestServeStopsCleanlyWhenSignalled(t *testing.T) {
 		}
 	case <-time.After(20 * time.Second):
 		t.Fatal("serve did not stop after the signal")
+	}
+}
+
+// A rolling restart loses nothing when the balancer learns first: after the
+// signal the instance keeps serving for PORTAL_DRAIN_DELAY, but /readyz is
+// 503 and responses close their connection, so no new request reuses it.
+func TestServeDrainsBeforeStopping(t *testing.T) {
+	const delay = 1500 * time.Millisecond
+	addr, cancel, done := startServe(t, map[string]string{"PORTAL_DRAIN_DELAY": delay.String()})
+	signalled := time.Now()
+	cancel()
+	var ready *http.Response
+	for range 40 {
+		res, err := http.Get("http://" + addr + "/readyz")
+		if err != nil {
+			t.Fatalf("readyz while draining: %v", err)
+		}
+		res.Body.Close()
+		if res.StatusCode == 503 {
+			ready = res
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if ready == nil || ready.Header.Get("Content-Type") != "application/problem+json" {
+		t.Fatalf("readyz while draining: %+v, want 503 problem", ready)
+	}
+	res, err := http.Get("http://" + addr + "/api/v1/organisations")
+	if err != nil {
+		t.Fatalf("request while draining was refused: %v", err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 200 || !res.Close {
+		t.Fatalf("request while draining: status %d, connection close %v; want 200 and close", res.StatusCode, res.Close)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("serve returned %v, want nil", err)
+		}
+		if waited := time.Since(signalled); waited < delay {
+			t.Fatalf("serve stopped after %v, before the drain delay of %v", waited, delay)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("serve did not stop after draining")
 	}
 }

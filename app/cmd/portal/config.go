@@ -34,6 +34,7 @@ type config struct {
 	RequestTimeout  time.Duration
 	WriteTimeout    time.Duration
 	ShutdownTimeout time.Duration
+	DrainDelay      time.Duration // how long /readyz is 503 before the server stops accepting
 	SessionTTL      time.Duration
 	RateLimitAPI    int // requests per minute per client IP
 	RateLimitLogin  int // login attempts per minute per account and IP
@@ -114,6 +115,14 @@ var envVars = []envVar{
 	{"PORTAL_REQUEST_TIMEOUT", "15s", durationVar(func(c *config) *time.Duration { return &c.RequestTimeout })},
 	{"PORTAL_WRITE_TIMEOUT", "60s", durationVar(func(c *config) *time.Duration { return &c.WriteTimeout })},
 	{"PORTAL_SHUTDOWN_TIMEOUT", "30s", durationVar(func(c *config) *time.Duration { return &c.ShutdownTimeout })},
+	{"PORTAL_DRAIN_DELAY", "0s", func(c *config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 || d > 5*time.Minute {
+			return fmt.Errorf("must be a duration from 0s to 5m such as 5s, got %q", v)
+		}
+		c.DrainDelay = d
+		return nil
+	}},
 	{"PORTAL_SESSION_TTL", "8h", durationVar(func(c *config) *time.Duration { return &c.SessionTTL })},
 	{"PORTAL_RATE_LIMIT_API", "600", intVar(func(c *config) *int { return &c.RateLimitAPI })},
 	{"PORTAL_RATE_LIMIT_LOGIN", "5", intVar(func(c *config) *int { return &c.RateLimitLogin })},

@@ -97,7 +97,7 @@ func (e *testEnv) start(change ...func(*config)) *testServer {
 	if clock == nil {
 		clock = systemClock
 	}
-	app, err := newApp(cfg, log, db, rdb, clock)
+	app, err := newApp(cfg, log, db, rdb, clock, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -279,7 +280,8 @@ func serve(ctx context.Context, cfg config) error {
 		// Not fatal: sessions and limits degrade as designed until Redis is back.
 		log.Warn("redis not reachable at start", slog.Any("error", err))
 	}
-	app, err := newApp(cfg, log, db, rdb, systemClock)
+	var draining atomic.Bool
+	app, err := newApp(cfg, log, db, rdb, systemClock, draining.Load)
 	if err != nil {
 		return err
 	}
@@ -305,6 +307,17 @@ func serve(ctx context.Context, cfg config) error {
 		return err
 	case <-ctx.Done():
 	}
+	if cfg.DrainDelay > 0 {
+		// Still serving: the balancer sees /readyz fail and moves new requests
+		// to other instances before this one stops accepting.
+		draining.Store(true)
+		log.Info("draining: /readyz answers 503 before the server stops accepting", slog.Duration("delay", cfg.DrainDelay))
+		select {
+		case <-time.After(cfg.DrainDelay):
+		case err := <-errc:
+			return err
+		}
+	}
 	log.Info("shutting down: finishing in-flight requests", slog.Duration("timeout", cfg.ShutdownTimeout))
 	if err := app.ShutdownWithTimeout(cfg.ShutdownTimeout); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
@@ -316,17 +329,18 @@ func serve(ctx context.Context, cfg config) error {
 }
 
 // newApp wires the use cases and adapters into the HTTP app: the composition root.
-func newApp(cfg config, log *slog.Logger, db *bun.DB, rdb *goredis.Client, now func() time.Time) (*fiber.App, error) {
+// draining (may be nil) reports that the instance is about to stop.
+func newApp(cfg config, log *slog.Logger, db *bun.DB, rdb *goredis.Client, now func() time.Time, draining func() bool) (*fiber.App, error) {
 	svc, err := newServices(cfg, db, log, now)
 	if err != nil {
 		return nil, err
 	}
 	checks := []handler.Check{
 		{Name: "postgres", Ping: func(ctx context.Context) error { return postgres.Ping(ctx, db) }},
-		{Name: "redis", Ping: func(ctx context.Context) error { return redis.Ping(ctx, rdb) }},
+		{Name: "redis", Ping: func(ctx context.Context) error { return redis.Ping(ctx, rdb) }, Degrades: true},
 	}
 	if s3, ok := svc.files.(*storage.S3); ok {
-		checks = append(checks, handler.Check{Name: "files", Ping: s3.Check})
+		checks = append(checks, handler.Check{Name: "files", Ping: s3.Check, Degrades: true})
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
@@ -349,6 +363,8 @@ func newApp(cfg config, log *slog.Logger, db *bun.DB, rdb *goredis.Client, now f
 		Limiter:        redis.NewLimiter(rdb, breaker, cfg.RedisPrefix+"rl:"),
 		SessionStorage: redis.NewSessionStore(rdb, breaker, cfg.Secret, cfg.RedisPrefix+"sess:"),
 		Checks:         checks,
+		Draining:       draining,
+		Unavailable:    postgres.IsUnavailable,
 		Registry:       reg,
 		// Every instance keeps the public catalogue in memory; a change on one
 		// reaches the others over Redis.

@@ -16,7 +16,8 @@ import (
 // unconfirmed dialog participants over db with the periods of cfg.
 func newRetention(cfg config, db *bun.DB, log *slog.Logger, now func() time.Time) *appretention.Service {
 	repos := appretention.Repos{Drafts: postgres.NewSurveys(db), Procedures: postgres.NewProcedures(db),
-		Mail: postgres.NewOutbox(db), Dialogs: postgres.NewDialogs(db), Audit: postgres.NewAudit(db)}
+		Mail: postgres.NewOutbox(db), Dialogs: postgres.NewDialogs(db), Audit: postgres.NewAudit(db),
+		Lock: postgres.NewAdvisoryLock(db, "retention")}
 	return appretention.NewService(repos, appretention.Config{
 		DraftIdle: cfg.SurveyDraftRetention, DraftGrace: cfg.SurveyDraftGrace, Mail: cfg.MailRetention,
 	}, log.With(slog.String("component", "retention")), now)
