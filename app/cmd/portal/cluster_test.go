@@ -188,4 +188,3 @@ func TestDatabaseDownGivesServiceUnavailable(t *testing.T) {
 		t.Fatalf("readyz checks: %v", p["checks"])
 	}
 }
-
