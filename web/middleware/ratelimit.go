@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"math"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -52,8 +53,10 @@ func (r Rule) Check(c *fiber.Ctx, log *slog.Logger) error {
 	}
 	allowed, remaining, retry, err := r.Limiter.Allow(c.UserContext(), r.Name+":"+subject, r.Rate, r.Burst, r.Period)
 	if err != nil {
-		log.WarnContext(c.UserContext(), "rate limiter unavailable", slog.String("rule", r.Name),
-			slog.String("request_id", RequestID(c)), slog.Any("error", err))
+		if skipped, ok := outageWarnings.allow(r.Name, time.Now()); ok {
+			log.WarnContext(c.UserContext(), "rate limiter unavailable", slog.String("rule", r.Name),
+				slog.String("request_id", RequestID(c)), slog.Int64("not_logged_before", skipped), slog.Any("error", err))
+		}
 		if r.Policy == FailOpen {
 			return nil
 		}
@@ -71,6 +74,37 @@ func (r Rule) Check(c *fiber.Ctx, log *slog.Logger) error {
 		return problem.New(fiber.StatusTooManyRequests, "rate_limited", "detail.rate_limited", secs)
 	}
 	return nil
+}
+
+// outageWarnings logs a limiter failure once per rule and interval: while
+// Redis is down every request fails the same way, and a line per request
+// would bury the logs (25,000 lines in 20 s under load in the fault runs).
+var outageWarnings = &warnThrottle{every: 10 * time.Second, last: map[string]throttled{}}
+
+type throttled struct {
+	at      time.Time
+	skipped int64
+}
+
+type warnThrottle struct {
+	every time.Duration
+	mu    sync.Mutex
+	last  map[string]throttled
+}
+
+// allow reports whether to log for key now, and how many were not logged
+// since the last line.
+func (w *warnThrottle) allow(key string, now time.Time) (skipped int64, ok bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	l := w.last[key]
+	if !l.at.IsZero() && now.Sub(l.at) < w.every {
+		l.skipped++
+		w.last[key] = l
+		return 0, false
+	}
+	w.last[key] = throttled{at: now}
+	return l.skipped, true
 }
 
 // RateLimit returns middleware applying rule to every request.

@@ -32,7 +32,7 @@ var buildOnce struct {
 }
 
 // portalBinary builds the portal once per test run.
-func portalBinary(t *testing.T) string {
+func portalBinary(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "portal-bin")
@@ -60,13 +60,22 @@ func (e *testEnv) startProcess(t *testing.T) *portalProcess {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
+	return e.startProcessAt(t, addr, testLogWriter())
+}
+
+// startProcessAt runs the portal binary on addr with the environment's
+// configuration and extra variables (NAME=value), logging to logs, and waits
+// until it is ready. It is killed when the test ends.
+func (e *testEnv) startProcessAt(t testing.TB, addr string, logs io.Writer, extra ...string) *portalProcess {
+	t.Helper()
 	cmd := exec.Command(portalBinary(t), "serve")
 	cmd.Env = append(os.Environ(),
 		"DATABASE_URL="+e.cfg.DatabaseURL, "REDIS_URL="+e.cfg.RedisURL, "PORTAL_SECRET="+string(e.cfg.Secret),
 		"PORTAL_ADDR="+addr, "PORTAL_REDIS_PREFIX="+e.cfg.RedisPrefix, "PORTAL_FILE_STORE="+e.cfg.FileStore,
 		"PORTAL_LOG_LEVEL=error", "PORTAL_RATE_LIMIT_STATEMENTS=100000", "PORTAL_RATE_LIMIT_API=100000",
 		"PORTAL_RATE_LIMIT_STATEMENTS_PROCEDURE=100000")
-	cmd.Stderr = testLogWriter()
+	cmd.Env = append(cmd.Env, extra...)
+	cmd.Stderr = logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,119 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// balancedCluster is portal processes behind HAProxy with the repository's
+// configuration (infra/haproxy/local.cfg), on loopback.
+type balancedCluster struct {
+	t      testing.TB
+	env    *testEnv
+	LB     string // the balancer's URL
+	addrs  []string
+	procs  []*portalProcess
+	logDir string
+	extra  []string // more NAME=value for every instance
+}
+
+func freeAddr(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// startCluster runs n portal processes (1 to 3) and HAProxy in front of them;
+// with fewer than three, the balancer's three server lines share them.
+func startCluster(t testing.TB, env *testEnv, n int, extra ...string) *balancedCluster {
+	t.Helper()
+	haproxy, err := exec.LookPath("haproxy")
+	if err != nil {
+		if _, statErr := os.Stat("/usr/sbin/haproxy"); statErr != nil {
+			t.Fatal("haproxy not found: install the Debian package haproxy (make run-cluster does)")
+		}
+		haproxy = "/usr/sbin/haproxy"
+	}
+	c := &balancedCluster{t: t, env: env, logDir: t.TempDir(), extra: extra}
+	for range n {
+		c.addrs = append(c.addrs, freeAddr(t))
+	}
+	c.procs = make([]*portalProcess, n)
+	for i := range c.procs {
+		c.start(i)
+	}
+	lb := freeAddr(t)
+	cfg, err := filepath.Abs("../../../infra/haproxy/local.cfg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(haproxy, "-db", "-f", cfg)
+	cmd.Env = append(os.Environ(), "LB_ADDR="+lb, "LB_STATS_ADDR="+freeAddr(t),
+		"PORTAL_1="+c.addrs[0], "PORTAL_2="+c.addrs[1%n], "PORTAL_3="+c.addrs[2%n])
+	cmd.Dir = filepath.Dir(cfg)
+	logs, err := os.Create(filepath.Join(c.logDir, "haproxy.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdout, cmd.Stderr = logs, logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Signal(syscall.SIGTERM); _ = cmd.Wait(); logs.Close() })
+	c.LB = "http://" + lb
+	waitUntil(t, "the balancer serves", 20*time.Second, func() bool {
+		res, err := http.Get(c.LB + "/readyz")
+		if err != nil {
+			return false
+		}
+		res.Body.Close()
+		return res.StatusCode == 200
+	})
+	return c
+}
+
+// start runs instance i on its fixed address.
+func (c *balancedCluster) start(i int) {
+	c.t.Helper()
+	logs, err := os.OpenFile(filepath.Join(c.logDir, fmt.Sprintf("portal-%d.log", i+1)), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	c.t.Cleanup(func() { logs.Close() })
+	c.procs[i] = c.env.startProcessAt(c.t, c.addrs[i], logs, append([]string{
+		"PORTAL_LOG_LEVEL=warn", "PORTAL_DRAIN_DELAY=2s", "PORTAL_TRUSTED_PROXIES=127.0.0.1"}, c.extra...)...)
+}
+
+// logLines counts the lines of every instance's log that contain s.
+func (c *balancedCluster) logLines(s string) int {
+	n := 0
+	for i := range c.procs {
+		raw, _ := os.ReadFile(filepath.Join(c.logDir, fmt.Sprintf("portal-%d.log", i+1)))
+		n += bytes.Count(raw, []byte(s))
+	}
+	return n
+}
+
+func waitUntil(t testing.TB, what string, limit time.Duration, ok func() bool) time.Duration {
+	t.Helper()
+	start := time.Now()
+	for !ok() {
+		if time.Since(start) > limit {
+			t.Fatalf("%s: not within %v", what, limit)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return time.Since(start)
+}
