@@ -2,9 +2,10 @@
 #
 # Local PostgreSQL, Redis and the mail catcher Mailpit are started on demand
 # by infra/dev/services.sh (profile "run" for make run and friends, profile
-# "test" for tests, which also gets an S3 server, versitygw; both tools are
-# built from the versions in tools/go.mod); infra/dev/with-env.sh provides the
-# environment. DATABASE_URL, REDIS_URL, SMTP_URL (for tests together with
+# "test" for tests, which also gets an S3 server, versitygw; profile "cluster"
+# for make run-cluster, with an S3 server too; both tools are built from the
+# versions in tools/go.mod); infra/dev/with-env.sh provides the environment.
+# make run-cluster (infra/dev/cluster.sh) runs three instances behind HAProxy. DATABASE_URL, REDIS_URL, SMTP_URL (for tests together with
 # PORTAL_TEST_MAILPIT_URL) and PORTAL_TEST_S3_URL set in the environment take
 # precedence over the local services.
 
@@ -23,21 +24,29 @@ RACE      ?= $(if $(filter 1,$(shell $(GO) env CGO_ENABLED 2>/dev/null)),-race)
 WITH_RUN  := infra/dev/with-env.sh run
 WITH_TEST := infra/dev/with-env.sh test
 
-.PHONY: help run test bench lint fmt tidy build vuln migrate-up migrate-status \
-	create-admin services-up services-down compose-up compose-down clean
+.PHONY: help run run-cluster cluster-restart test bench lint fmt tidy build vuln migrate-up \
+	migrate-status create-admin services-up services-down compose-up compose-down clean
 
 help: ## List the targets
 	@echo "usage: make TARGET [VAR=value ...]"
 	@echo
 	@awk 'BEGIN { FS = ":.*## " } /^[a-z][a-z-]*:.*## / { printf "  %-16s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
 	@echo
-	@echo "variables: PKG (default ./...), TESTFLAGS, BENCH (default .), EMAIL, ARGS,"
+	@echo "variables: PKG (default ./...), TESTFLAGS, BENCH (default .), EMAIL, ARGS, N,"
 	@echo "           DATABASE_URL, REDIS_URL, SMTP_URL, PORTAL_TEST_MAILPIT_URL,"
 	@echo "           PORTAL_TEST_S3_URL, PORTAL_SECRET,"
-	@echo "           PG_PORT, REDIS_PORT, SMTP_PORT, MAILPIT_PORT, S3_PORT"
+	@echo "           PG_PORT, REDIS_PORT, SMTP_PORT, MAILPIT_PORT, S3_PORT,"
+	@echo "           PORTAL_PORTS, LB_ADDR, LB_STATS_ADDR (run-cluster)"
 
 run: build ## Start local services, migrate, seed demo data and serve on :8080 (mail: :58025)
 	$(WITH_RUN) sh -c '$(BIN) migrate && $(BIN) seed-demo && exec $(BIN) serve'
+
+run-cluster: ## Three instances behind HAProxy on :8080 (instances :8081-8083, stats :8404, mail :58027)
+	GO='$(GO)' infra/dev/cluster.sh run
+
+cluster-restart: ## Restart one instance of run-cluster and wait until it is back: make cluster-restart N=2
+	@if [ -z '$(N)' ]; then echo "usage: make cluster-restart N=1|2|3" >&2; exit 2; fi
+	infra/dev/cluster.sh restart '$(N)'
 
 test: ## Run the tests with -race against the local test services incl. Mailpit and S3 (PKG, TESTFLAGS)
 	@$(if $(RACE),:,echo "warning: cgo is not available, running the tests without -race" >&2)
@@ -80,9 +89,10 @@ services-up: ## Start local PostgreSQL, Redis and Mailpit for both profiles (and
 	infra/dev/services.sh up run
 	infra/dev/services.sh up test
 
-services-down: ## Stop local PostgreSQL, Redis, Mailpit and S3 of both profiles
+services-down: ## Stop local PostgreSQL, Redis, Mailpit and S3 of all profiles
 	infra/dev/services.sh down run
 	infra/dev/services.sh down test
+	infra/dev/services.sh down cluster
 
 compose-up: ## Build and start the Docker Compose stack on :8080
 	infra/dev/with-env.sh --no-services run $(COMPOSE) up --build --detach
@@ -93,8 +103,9 @@ compose-down: ## Stop the Docker Compose stack (keeps its volumes)
 clean: ## Stop local services and delete .data (databases, binaries, secret)
 	-infra/dev/services.sh down run
 	-infra/dev/services.sh down test
+	-infra/dev/services.sh down cluster
 	@# PostgreSQL data may live outside .data (see pg.location), remove it too.
-	@for loc in .data/run/pg.location .data/test/pg.location; do \
+	@for loc in .data/run/pg.location .data/test/pg.location .data/cluster/pg.location; do \
 		if [ -s "$$loc" ] && [ "$$(cat "$$loc")" != . ]; then rm -rf "$$(cat "$$loc")"; fi; \
 	done
 	rm -rf .data

@@ -1,36 +1,43 @@
 #!/usr/bin/env bash
 # Project-local PostgreSQL, Redis and a mail catcher (and an S3 server for
-# tests) for local development and tests.
+# tests and for several instances) for local development and tests.
 #
 # Usage: infra/dev/services.sh COMMAND PROFILE
 #
-#   COMMAND  up      start the services of PROFILE (reuses running ones)
-#            down    stop the services of PROFILE
-#            status  show whether the services of PROFILE are running
-#            env     print DATABASE_URL=..., REDIS_URL=..., SMTP_URL=... (and
-#                    PORTAL_TEST_MAILPIT_URL=..., PORTAL_TEST_S3_URL=...) lines
-#   PROFILE  run     PostgreSQL 127.0.0.1:55432 (db portal),      Redis 127.0.0.1:56379,
-#                    Mailpit SMTP 127.0.0.1:51025, web UI/API 127.0.0.1:58025
-#            test    PostgreSQL 127.0.0.1:55433 (db portal_test), Redis 127.0.0.1:56380,
-#                    Mailpit SMTP 127.0.0.1:51026, API 127.0.0.1:58026,
-#                    S3 (versitygw) 127.0.0.1:59000 (bucket portal-test)
+#   COMMAND  up       start the services of PROFILE (reuses running ones)
+#            down     stop the services of PROFILE
+#            status   show whether the services of PROFILE are running
+#            env      print DATABASE_URL=..., REDIS_URL=..., SMTP_URL=... (and
+#                     PORTAL_TEST_MAILPIT_URL=..., PORTAL_TEST_S3_URL=... for
+#                     test, PORTAL_FILE_STORE=... for cluster) lines
+#   PROFILE  run      PostgreSQL 127.0.0.1:55432 (db portal),      Redis 127.0.0.1:56379,
+#                     Mailpit SMTP 127.0.0.1:51025, web UI/API 127.0.0.1:58025
+#            test     PostgreSQL 127.0.0.1:55433 (db portal_test), Redis 127.0.0.1:56380,
+#                     Mailpit SMTP 127.0.0.1:51026, API 127.0.0.1:58026,
+#                     S3 (versitygw) 127.0.0.1:59000 (bucket portal-test)
+#            cluster  PostgreSQL 127.0.0.1:55434 (db portal),      Redis 127.0.0.1:56381,
+#                     Mailpit SMTP 127.0.0.1:51027, web UI/API 127.0.0.1:58027,
+#                     S3 (versitygw) 127.0.0.1:59001 (bucket portal-cluster),
+#                     for several portal instances (infra/dev/cluster.sh)
 #
 # The ports can be overridden with PG_PORT, REDIS_PORT, SMTP_PORT, MAILPIT_PORT
 # and S3_PORT. Data and logs live in .data/PROFILE/ at the repository root.
-# When DATABASE_URL, REDIS_URL, SMTP_URL and/or PORTAL_TEST_S3_URL are already
-# set, "up" leaves the corresponding service alone and "env" prints the preset
-# value, so `eval "$(infra/dev/services.sh env run)"` never overrides a URL
-# given by the caller. The tests read their mail back from Mailpit, so for the
-# test profile a preset SMTP_URL counts only together with
-# PORTAL_TEST_MAILPIT_URL.
+# When DATABASE_URL, REDIS_URL, SMTP_URL and/or PORTAL_TEST_S3_URL (test) or
+# PORTAL_FILE_STORE (cluster) are already set, "up" leaves the corresponding
+# service alone and "env" prints the preset value, so
+# `eval "$(infra/dev/services.sh env run)"` never overrides a URL given by
+# the caller. The tests read their mail back from Mailpit, so for the test
+# profile a preset SMTP_URL counts only together with PORTAL_TEST_MAILPIT_URL.
 #
 # The servers are the system's binaries (Debian/Ubuntu packages postgresql,
 # postgresql-contrib and redis-server). When they are missing and the script
 # runs as root with apt-get available, it installs them. The mail catcher
-# Mailpit and the S3 server of the test profile, versitygw, are built with Go
-# from the versions pinned in tools/go.mod into .data/bin/, again only when
-# tools/go.mod or tools/go.sum change. The test Mailpit refuses recipients
-# with "=" in the address (550), so tests can see a permanent refusal.
+# Mailpit and the S3 server of the test and cluster profiles, versitygw, are
+# built with Go from the versions pinned in tools/go.mod into .data/bin/, again
+# only when tools/go.mod or tools/go.sum change. "up" creates the cluster
+# profile's bucket (the tests create theirs themselves). The test Mailpit
+# refuses recipients with "=" in the address (550), so tests can see a
+# permanent refusal.
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
@@ -47,7 +54,7 @@ die() {
 }
 
 usage() {
-	sed -n '2,17s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
+	sed -n '2,21s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
 	exit 2
 }
 
@@ -71,18 +78,29 @@ test)
 	S3_PORT=${S3_PORT:-59000}
 	PG_DB=portal_test
 	;;
+cluster)
+	PG_PORT=${PG_PORT:-55434}
+	REDIS_PORT=${REDIS_PORT:-56381}
+	SMTP_PORT=${SMTP_PORT:-51027}
+	MAILPIT_PORT=${MAILPIT_PORT:-58027}
+	S3_PORT=${S3_PORT:-59001}
+	PG_DB=portal
+	;;
 *) usage ;;
 esac
 [[ "$PG_PORT" =~ ^[0-9]+$ ]] || die "PG_PORT must be a port number, got '$PG_PORT'"
 [[ "$REDIS_PORT" =~ ^[0-9]+$ ]] || die "REDIS_PORT must be a port number, got '$REDIS_PORT'"
 [[ "$SMTP_PORT" =~ ^[0-9]+$ ]] || die "SMTP_PORT must be a port number, got '$SMTP_PORT'"
 [[ "$MAILPIT_PORT" =~ ^[0-9]+$ ]] || die "MAILPIT_PORT must be a port number, got '$MAILPIT_PORT'"
-# Only the test profile runs an S3 server.
+# The test and cluster profiles run an S3 server. S3_VAR names the variable
+# that carries its URL: the tests' own one, or the portal's file store.
 HAS_S3=0
-if [ "$PROFILE" = test ]; then
+if [ "$PROFILE" != run ]; then
 	HAS_S3=1
 	[[ "$S3_PORT" =~ ^[0-9]+$ ]] || die "S3_PORT must be a port number, got '$S3_PORT'"
 fi
+S3_VAR=PORTAL_TEST_S3_URL
+[ "$PROFILE" = cluster ] && S3_VAR=PORTAL_FILE_STORE
 
 DATA_DIR="$ROOT/.data/$PROFILE"
 REDIS_DIR="$DATA_DIR/redis"
@@ -91,13 +109,18 @@ REDIS_LOG="$DATA_DIR/redis.log"
 # Records where the PostgreSQL data lives: "." for $DATA_DIR (the normal
 # case) or an absolute fallback directory, see pg_choose_base.
 PG_LOCATION_FILE="$DATA_DIR/pg.location"
-# The test S3 server: fixed, publicly known credentials, loopback only.
+# The S3 server: fixed, publicly known credentials, loopback only.
 S3_DIR="$DATA_DIR/s3"
 S3_PID="$DATA_DIR/s3.pid"
 S3_LOG="$DATA_DIR/s3.log"
 S3_ACCESS=portaltest
 S3_SECRET=portaltest-secret
 S3_BUCKET=portal-test
+if [ "$PROFILE" = cluster ]; then
+	S3_ACCESS=portalcluster
+	S3_SECRET=portalcluster-secret
+	S3_BUCKET=portal-cluster
+fi
 VGW_PKG=github.com/versity/versitygw/cmd/versitygw
 VGW_BIN="$ROOT/.data/bin/versitygw"
 VGW_BUILT=0
@@ -544,7 +567,7 @@ tool_build() {
 }
 
 vgw_build() {
-	tool_build versitygw "$VGW_PKG" "the test S3 server"
+	tool_build versitygw "$VGW_PKG" "the S3 server"
 	VGW_BUILT=$TOOL_BUILT
 }
 
@@ -646,6 +669,38 @@ s3_up() {
 		die "port $S3_PORT is in use by another process (not this project's $PROFILE versitygw); set S3_PORT to a free port, e.g. S3_PORT=$((S3_PORT + 100))"
 	fi
 	s3_start
+}
+
+# s3_curl METHOD [CURL_ARG...]: the HTTP status of METHOD (without a body) on
+# this profile's bucket, signed with its credentials (AWS Signature V4; S3
+# wants the body's SHA-256 in a header, here that of no bytes). The
+# credentials go to curl on stdin, not on its command line.
+s3_curl() {
+	local method=$1
+	shift
+	printf 'user = "%s:%s"\n' "$S3_ACCESS" "$S3_SECRET" |
+		curl -sS -o /dev/null -w '%{http_code}' --max-time 10 -K - --aws-sigv4 "aws:amz:us-east-1:s3" \
+			-H "x-amz-content-sha256: $(printf '' | sha256sum | cut -d' ' -f1)" \
+			-X "$method" "$@" "http://127.0.0.1:$S3_PORT/$S3_BUCKET"
+}
+
+# s3_ensure_bucket: creates the bucket the portal of the cluster profile
+# writes to (PORTAL_FILE_STORE), unless it exists. The tests create theirs.
+s3_ensure_bucket() {
+	command -v curl >/dev/null 2>&1 || die "curl not found; it is needed to create the bucket $S3_BUCKET (Debian package curl)"
+	local code
+	code=$(s3_curl HEAD --head) || true
+	case "$code" in
+	200) return 0 ;;
+	404) ;;
+	*) die "versitygw ($PROFILE) answered $code to HEAD /$S3_BUCKET, see $(rel "$S3_LOG")" ;;
+	esac
+	log "creating bucket $S3_BUCKET"
+	code=$(s3_curl PUT -H 'Content-Length: 0') || true
+	case "$code" in
+	200 | 409) ;; # 409: created by a concurrent run
+	*) die "versitygw ($PROFILE) answered $code to creating bucket $S3_BUCKET, see $(rel "$S3_LOG")" ;;
+	esac
 }
 
 s3_down() {
@@ -809,7 +864,7 @@ cmd_up() {
 	local need_pg=1 need_redis=1 need_s3=$HAS_S3 need_mail=1
 	[ -n "${DATABASE_URL:-}" ] && need_pg=0
 	[ -n "${REDIS_URL:-}" ] && need_redis=0
-	[ -n "${PORTAL_TEST_S3_URL:-}" ] && need_s3=0
+	[ -n "${!S3_VAR:-}" ] && need_s3=0
 	mail_preset && need_mail=0
 	if [ $need_pg = 0 ] && [ $need_redis = 0 ] && [ $need_s3 = 0 ] && [ $need_mail = 0 ]; then
 		log "the service URLs are set; using them, not starting local services"
@@ -821,7 +876,7 @@ cmd_up() {
 	if [ $need_mail = 1 ] && [ -n "${SMTP_URL:-}" ]; then
 		log "SMTP_URL is set but PORTAL_TEST_MAILPIT_URL is not: the tests send to the local Mailpit instead"
 	fi
-	[ $HAS_S3 = 1 ] && [ $need_s3 = 0 ] && log "PORTAL_TEST_S3_URL is set; using it, not starting versitygw"
+	[ $HAS_S3 = 1 ] && [ $need_s3 = 0 ] && log "$S3_VAR is set; using it, not starting versitygw"
 
 	[ $need_mail = 1 ] && mailpit_build
 	[ $need_s3 = 1 ] && vgw_build
@@ -831,6 +886,7 @@ cmd_up() {
 	[ $need_redis = 1 ] && redis_up
 	[ $need_mail = 1 ] && mailpit_up
 	[ $need_s3 = 1 ] && s3_up
+	[ $need_s3 = 1 ] && [ "$PROFILE" = cluster ] && s3_ensure_bucket
 
 	if [ $need_pg = 1 ]; then
 		log "PostgreSQL ($PROFILE) $PG_STATE on 127.0.0.1:$PG_PORT, database $PG_DB, log $(rel "$PG_LOG")"
@@ -842,19 +898,19 @@ cmd_up() {
 		log "Mailpit ($PROFILE) $MAIL_STATE: SMTP 127.0.0.1:$SMTP_PORT, mail to read at $(mailpit_url), log $(rel "$MAIL_LOG")"
 	fi
 	if [ $need_s3 = 1 ]; then
-		log "versitygw (S3, $PROFILE) $S3_STATE on 127.0.0.1:$S3_PORT, data $(rel "$S3_DIR"), log $(rel "$S3_LOG")"
+		log "versitygw (S3, $PROFILE) $S3_STATE on 127.0.0.1:$S3_PORT, bucket $S3_BUCKET, data $(rel "$S3_DIR"), log $(rel "$S3_LOG")"
 	fi
 	log "DATABASE_URL=${DATABASE_URL:-$(database_url)}"
 	log "REDIS_URL=${REDIS_URL:-$(redis_url)}"
 	if mail_preset; then
 		log "SMTP_URL=$SMTP_URL"
-		[ "$PROFILE" = run ] || log "PORTAL_TEST_MAILPIT_URL=$PORTAL_TEST_MAILPIT_URL"
+		[ "$PROFILE" != test ] || log "PORTAL_TEST_MAILPIT_URL=$PORTAL_TEST_MAILPIT_URL"
 	else
 		log "SMTP_URL=$(smtp_url)"
-		[ "$PROFILE" = run ] || log "PORTAL_TEST_MAILPIT_URL=$(mailpit_url)"
+		[ "$PROFILE" != test ] || log "PORTAL_TEST_MAILPIT_URL=$(mailpit_url)"
 	fi
 	if [ $HAS_S3 = 1 ]; then
-		log "PORTAL_TEST_S3_URL=${PORTAL_TEST_S3_URL:-$(s3_url)}"
+		log "$S3_VAR=${!S3_VAR:-$(s3_url)}"
 	fi
 	return 0
 }
@@ -910,8 +966,8 @@ cmd_status() {
 	[ -n "${DATABASE_URL:-}" ] && echo "note: DATABASE_URL is set in the environment and takes precedence"
 	[ -n "${REDIS_URL:-}" ] && echo "note: REDIS_URL is set in the environment and takes precedence"
 	mail_preset && echo "note: SMTP_URL is set in the environment and takes precedence"
-	[ $HAS_S3 = 1 ] && [ -n "${PORTAL_TEST_S3_URL:-}" ] &&
-		echo "note: PORTAL_TEST_S3_URL is set in the environment and takes precedence"
+	[ $HAS_S3 = 1 ] && [ -n "${!S3_VAR:-}" ] &&
+		echo "note: $S3_VAR is set in the environment and takes precedence"
 	return $ok
 }
 
@@ -920,13 +976,13 @@ cmd_env() {
 	print_var REDIS_URL "${REDIS_URL:-$(redis_url)}"
 	if mail_preset; then
 		print_var SMTP_URL "$SMTP_URL"
-		[ "$PROFILE" = run ] || print_var PORTAL_TEST_MAILPIT_URL "$PORTAL_TEST_MAILPIT_URL"
+		[ "$PROFILE" != test ] || print_var PORTAL_TEST_MAILPIT_URL "$PORTAL_TEST_MAILPIT_URL"
 	else
 		print_var SMTP_URL "$(smtp_url)"
-		[ "$PROFILE" = run ] || print_var PORTAL_TEST_MAILPIT_URL "$(mailpit_url)"
+		[ "$PROFILE" != test ] || print_var PORTAL_TEST_MAILPIT_URL "$(mailpit_url)"
 	fi
 	if [ $HAS_S3 = 1 ]; then
-		print_var PORTAL_TEST_S3_URL "${PORTAL_TEST_S3_URL:-$(s3_url)}"
+		print_var "$S3_VAR" "${!S3_VAR:-$(s3_url)}"
 	fi
 }
 
