@@ -24,7 +24,7 @@ RACE      ?= $(if $(filter 1,$(shell $(GO) env CGO_ENABLED 2>/dev/null)),-race)
 WITH_RUN  := infra/dev/with-env.sh run
 WITH_TEST := infra/dev/with-env.sh test
 
-.PHONY: help run run-cluster cluster-restart test bench lint fmt tidy build vuln migrate-up \
+.PHONY: help run run-cluster cluster-restart test faults bench lint fmt tidy build vuln migrate-up \
 	migrate-status create-admin services-up services-down compose-up compose-down clean
 
 help: ## List the targets
@@ -51,6 +51,9 @@ cluster-restart: ## Restart one instance of run-cluster and wait until it is bac
 test: ## Run the tests with -race against the local test services incl. Mailpit and S3 (PKG, TESTFLAGS)
 	@$(if $(RACE),:,echo "warning: cgo is not available, running the tests without -race" >&2)
 	$(WITH_TEST) $(GO) test $(RACE) -count=1 $(TESTFLAGS) $(PKG)
+
+faults: ## Fault runs: three instances behind HAProxy, SIGKILL, Redis and PostgreSQL outages, idle connections; prints figures (about 2 min)
+	PORTAL_SERVICES_PROFILE=faults infra/dev/with-env.sh faults $(GO) test -tags faults -run '^TestFaults$$' -v -count=1 -timeout 10m ./app/cmd/portal
 
 bench: ## Run the benchmarks against the local test services (BENCH, PKG)
 	$(WITH_TEST) $(GO) test -run '^$$' -bench '$(BENCH)' -benchmem -count=1 $(TESTFLAGS) $(PKG)
@@ -93,6 +96,7 @@ services-down: ## Stop local PostgreSQL, Redis, Mailpit and S3 of all profiles
 	infra/dev/services.sh down run
 	infra/dev/services.sh down test
 	infra/dev/services.sh down cluster
+	infra/dev/services.sh down faults
 
 compose-up: ## Build and start the Docker Compose stack on :8080
 	infra/dev/with-env.sh --no-services run $(COMPOSE) up --build --detach
@@ -104,8 +108,9 @@ clean: ## Stop local services and delete .data (databases, binaries, secret)
 	-infra/dev/services.sh down run
 	-infra/dev/services.sh down test
 	-infra/dev/services.sh down cluster
+	-infra/dev/services.sh down faults
 	@# PostgreSQL data may live outside .data (see pg.location), remove it too.
-	@for loc in .data/run/pg.location .data/test/pg.location .data/cluster/pg.location; do \
+	@for loc in .data/run/pg.location .data/test/pg.location .data/cluster/pg.location .data/faults/pg.location; do \
 		if [ -s "$$loc" ] && [ "$$(cat "$$loc")" != . ]; then rm -rf "$$(cat "$$loc")"; fi; \
 	done
 	rm -rf .data

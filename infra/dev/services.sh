@@ -15,6 +15,8 @@
 #            test     PostgreSQL 127.0.0.1:55433 (db portal_test), Redis 127.0.0.1:56380,
 #                     Mailpit SMTP 127.0.0.1:51026, API 127.0.0.1:58026,
 #                     S3 (versitygw) 127.0.0.1:59000 (bucket portal-test)
+#            faults   like test, on PostgreSQL 55435, Redis 56382, Mailpit 51028/58028,
+#                     S3 59002: the servers the fault runs (make faults) stop
 #            cluster  PostgreSQL 127.0.0.1:55434 (db portal),      Redis 127.0.0.1:56381,
 #                     Mailpit SMTP 127.0.0.1:51027, web UI/API 127.0.0.1:58027,
 #                     S3 (versitygw) 127.0.0.1:59001 (bucket portal-cluster),
@@ -78,6 +80,16 @@ test)
 	S3_PORT=${S3_PORT:-59000}
 	PG_DB=portal_test
 	;;
+faults)
+	# The test profile on ports of its own: the fault runs (make faults) stop
+	# and start these servers, never the ones a test run is using.
+	PG_PORT=${PG_PORT:-55435}
+	REDIS_PORT=${REDIS_PORT:-56382}
+	SMTP_PORT=${SMTP_PORT:-51028}
+	MAILPIT_PORT=${MAILPIT_PORT:-58028}
+	S3_PORT=${S3_PORT:-59002}
+	PG_DB=portal_test
+	;;
 cluster)
 	PG_PORT=${PG_PORT:-55434}
 	REDIS_PORT=${REDIS_PORT:-56381}
@@ -88,6 +100,9 @@ cluster)
 	;;
 *) usage ;;
 esac
+# KIND is what the profile is like: faults is a test profile.
+KIND=$PROFILE
+[ "$PROFILE" = faults ] && KIND=test
 [[ "$PG_PORT" =~ ^[0-9]+$ ]] || die "PG_PORT must be a port number, got '$PG_PORT'"
 [[ "$REDIS_PORT" =~ ^[0-9]+$ ]] || die "REDIS_PORT must be a port number, got '$REDIS_PORT'"
 [[ "$SMTP_PORT" =~ ^[0-9]+$ ]] || die "SMTP_PORT must be a port number, got '$SMTP_PORT'"
@@ -334,7 +349,7 @@ pg_init() {
 		echo "# Added by infra/dev/services.sh (profile $PROFILE)"
 		echo "listen_addresses = '127.0.0.1'"
 		echo "max_connections = 200"
-		if [ "$PROFILE" = test ]; then
+		if [ "$KIND" = test ]; then
 			echo "# Test data is disposable: trade durability for speed."
 			echo "fsync = off"
 			echo "synchronous_commit = off"
@@ -458,7 +473,7 @@ redis_up() {
 		die "port $REDIS_PORT is in use by another process (not this project's $PROFILE Redis); set REDIS_PORT to a free port, e.g. REDIS_PORT=$((REDIS_PORT + 100))"
 	fi
 	local persist=(--save "60 1")
-	if [ "$PROFILE" = test ]; then
+	if [ "$KIND" = test ]; then
 		persist=(--save "" --appendonly no)
 	fi
 	log "starting Redis ($PROFILE) on 127.0.0.1:$REDIS_PORT"
@@ -488,7 +503,7 @@ redis_down() {
 		return 0
 	fi
 	log "stopping Redis ($PROFILE)"
-	if [ "$PROFILE" = test ]; then
+	if [ "$KIND" = test ]; then
 		redis_cli shutdown nosave >/dev/null || true
 	else
 		redis_cli shutdown >/dev/null || true
@@ -742,7 +757,7 @@ mailpit_start() {
 	log "starting Mailpit ($PROFILE): SMTP 127.0.0.1:$SMTP_PORT, web UI and API http://127.0.0.1:$MAILPIT_PORT"
 	: >>"$MAIL_LOG"
 	local extra=()
-	if [ "$PROFILE" = test ]; then
+	if [ "$KIND" = test ]; then
 		# A permanent refusal on demand: tests send to an address with "=".
 		extra=(--smtp-allowed-recipients '^[^=]*$')
 	fi
@@ -832,7 +847,7 @@ mailpit_url() { printf 'http://127.0.0.1:%s' "$MAILPIT_PORT"; }
 # mail_preset: the caller gave the mail server, so no Mailpit is started.
 # Tests read their mail back, so they also need the catcher's API URL.
 mail_preset() {
-	if [ "$PROFILE" = test ]; then
+	if [ "$KIND" = test ]; then
 		[ -n "${SMTP_URL:-}" ] && [ -n "${PORTAL_TEST_MAILPIT_URL:-}" ]
 	else
 		[ -n "${SMTP_URL:-}" ]
@@ -904,10 +919,10 @@ cmd_up() {
 	log "REDIS_URL=${REDIS_URL:-$(redis_url)}"
 	if mail_preset; then
 		log "SMTP_URL=$SMTP_URL"
-		[ "$PROFILE" != test ] || log "PORTAL_TEST_MAILPIT_URL=$PORTAL_TEST_MAILPIT_URL"
+		[ "$KIND" != test ] || log "PORTAL_TEST_MAILPIT_URL=$PORTAL_TEST_MAILPIT_URL"
 	else
 		log "SMTP_URL=$(smtp_url)"
-		[ "$PROFILE" != test ] || log "PORTAL_TEST_MAILPIT_URL=$(mailpit_url)"
+		[ "$KIND" != test ] || log "PORTAL_TEST_MAILPIT_URL=$(mailpit_url)"
 	fi
 	if [ $HAS_S3 = 1 ]; then
 		log "$S3_VAR=${!S3_VAR:-$(s3_url)}"
@@ -976,10 +991,10 @@ cmd_env() {
 	print_var REDIS_URL "${REDIS_URL:-$(redis_url)}"
 	if mail_preset; then
 		print_var SMTP_URL "$SMTP_URL"
-		[ "$PROFILE" != test ] || print_var PORTAL_TEST_MAILPIT_URL "$PORTAL_TEST_MAILPIT_URL"
+		[ "$KIND" != test ] || print_var PORTAL_TEST_MAILPIT_URL "$PORTAL_TEST_MAILPIT_URL"
 	else
 		print_var SMTP_URL "$(smtp_url)"
-		[ "$PROFILE" != test ] || print_var PORTAL_TEST_MAILPIT_URL "$(mailpit_url)"
+		[ "$KIND" != test ] || print_var PORTAL_TEST_MAILPIT_URL "$(mailpit_url)"
 	fi
 	if [ $HAS_S3 = 1 ]; then
 		print_var "$S3_VAR" "${!S3_VAR:-$(s3_url)}"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Run a command in the local environment of a profile ("run", "test" or
-# "cluster").
+# Run a command in the local environment of a profile ("run", "test",
+# "cluster" or "faults", the fault runs' test profile).
 #
 # Usage: infra/dev/with-env.sh [--no-services] PROFILE COMMAND [ARG...]
 #
@@ -36,9 +36,12 @@ fi
 profile=$1
 shift
 case "$profile" in
-run | test | cluster) ;;
+run | test | cluster | faults) ;;
 *) usage ;;
 esac
+# faults is a test profile on servers of its own.
+kind=$profile
+[ "$profile" = faults ] && kind=test
 
 if [ "$services" = 1 ]; then
 	"$HERE/services.sh" up "$profile"
@@ -46,7 +49,7 @@ if [ "$services" = 1 ]; then
 	# PORTAL_FILE_STORE unchanged, so they win.
 	eval "$("$HERE/services.sh" env "$profile")"
 	export DATABASE_URL REDIS_URL SMTP_URL
-	if [ "$profile" = test ]; then
+	if [ "$kind" = test ]; then
 		export PORTAL_TEST_S3_URL PORTAL_TEST_MAILPIT_URL
 	elif [ "$profile" = cluster ]; then
 		export PORTAL_FILE_STORE
@@ -54,7 +57,7 @@ if [ "$services" = 1 ]; then
 fi
 
 if [ -z "${PORTAL_SECRET:-}" ]; then
-	if [ "$profile" != test ]; then
+	if [ "$kind" != test ]; then
 		secret_file="$ROOT/.data/$profile/secret"
 		if [ ! -s "$secret_file" ]; then
 			mkdir -p "$(dirname "$secret_file")"
@@ -72,7 +75,7 @@ if [ -z "${PORTAL_SECRET:-}" ]; then
 fi
 export PORTAL_SECRET
 export PORTAL_BASE_URL="${PORTAL_BASE_URL:-http://localhost:8080}"
-if [ "$profile" = test ]; then
+if [ "$kind" = test ]; then
 	export PORTAL_TEST=1
 fi
 

@@ -29,7 +29,6 @@ import (
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
 
-	"beteiligungsportal/domain/procedure"
 	"beteiligungsportal/infra/postgres"
 	"beteiligungsportal/infra/redis"
 	"beteiligungsportal/infra/testenv"
@@ -164,22 +163,6 @@ func verify(t *testing.T, db *bun.DB, procedureID string, acked map[string]strin
 func report(t *testing.T, name, format string, args ...any) {
 	t.Helper()
 	fmt.Printf("fault %-22s "+format+"\n", append([]any{name + ":"}, args...)...)
-}
-
-// openPlan creates a published statute open for statements today and returns
-// its ID.
-func openPlan(t *testing.T, c *client) string {
-	t.Helper()
-	today := procedure.Today(time.Now())
-	res := mustStatus(t, c.do("POST", "/api/v1/organisations/"+c.orgID("Freiberg")+"/procedures", map[string]any{
-		"type": "statute", "subtype": "haushaltssatzung", "title": "Haushaltssatzung 2027", "summary": "Entwurf des Haushalts.",
-	}), 201, "create")
-	id := decodeProcedure(t, res).ID
-	path := "/api/v1/procedures/" + id
-	mustStatus(t, c.do("POST", path+"/phases", map[string]any{"kind": "participation", "audience": "public",
-		"start": today.String(), "end": today.AddDays(14).String()}), 201, "phase")
-	mustStatus(t, c.do("POST", path+"/publish", nil), 200, "publish")
-	return id
 }
 
 // servicesProfile names the project-local services the runs may stop and

@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"beteiligungsportal/domain/procedure"
 )
 
 // balancedCluster is portal processes behind HAProxy with the repository's
@@ -116,4 +118,20 @@ func waitUntil(t testing.TB, what string, limit time.Duration, ok func() bool) t
 		time.Sleep(20 * time.Millisecond)
 	}
 	return time.Since(start)
+}
+
+// openPlan creates a published statute open for statements today and returns
+// its ID.
+func openPlan(t testing.TB, c *client) string {
+	t.Helper()
+	today := procedure.Today(time.Now())
+	res := mustStatus(t, c.do("POST", "/api/v1/organisations/"+c.orgID("Freiberg")+"/procedures", map[string]any{
+		"type": "statute", "subtype": "haushaltssatzung", "title": "Haushaltssatzung 2027", "summary": "Entwurf des Haushalts.",
+	}), 201, "create")
+	id := decodeProcedure(t, res).ID
+	path := "/api/v1/procedures/" + id
+	mustStatus(t, c.do("POST", path+"/phases", map[string]any{"kind": "participation", "audience": "public",
+		"start": today.String(), "end": today.AddDays(14).String()}), 201, "phase")
+	mustStatus(t, c.do("POST", path+"/publish", nil), 200, "publish")
+	return id
 }
