@@ -233,11 +233,19 @@ func TestFaults(t *testing.T) {
 	t.Run("SIGKILL in a burst", func(t *testing.T) {
 		l := startLoad(t, c.LB, path, 16)
 		time.Sleep(3 * time.Second)
+		// Kill it while the balancer has requests open on it.
+		var open int
+		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); {
+			if open = c.inFlight(1); open >= 2 {
+				break
+			}
+		}
 		killed := c.procs[1]
 		_ = killed.cmd.Process.Kill()
 		_ = killed.cmd.Wait()
 		time.Sleep(5 * time.Second)
 		acked, summary := l.finish()
+		report(t, "SIGKILL in a burst", "instance 2 killed with %d requests open on it (HAProxy's count)", open)
 		report(t, "SIGKILL in a burst", "%s", summary)
 		report(t, "SIGKILL in a burst", "%s", verify(t, db, id, acked))
 		c.start(1)

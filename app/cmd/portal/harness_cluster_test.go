@@ -3,11 +3,14 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -21,6 +24,7 @@ type balancedCluster struct {
 	t      testing.TB
 	env    *testEnv
 	LB     string // the balancer's URL
+	Stats  string // its stats page
 	addrs  []string
 	procs  []*portalProcess
 	logDir string
@@ -62,7 +66,9 @@ func startCluster(t testing.TB, env *testEnv, n int, extra ...string) *balancedC
 		t.Fatal(err)
 	}
 	cmd := exec.Command(haproxy, "-db", "-f", cfg)
-	cmd.Env = append(os.Environ(), "LB_ADDR="+lb, "LB_STATS_ADDR="+freeAddr(t),
+	stats := freeAddr(t)
+	c.Stats = "http://" + stats
+	cmd.Env = append(os.Environ(), "LB_ADDR="+lb, "LB_STATS_ADDR="+stats,
 		"PORTAL_1="+c.addrs[0], "PORTAL_2="+c.addrs[1%n], "PORTAL_3="+c.addrs[2%n])
 	cmd.Dir = filepath.Dir(cfg)
 	logs, err := os.Create(filepath.Join(c.logDir, "haproxy.log"))
@@ -134,4 +140,26 @@ func openPlan(t testing.TB, c *client) string {
 		"start": today.String(), "end": today.AddDays(14).String()}), 201, "phase")
 	mustStatus(t, c.do("POST", path+"/publish", nil), 200, "publish")
 	return id
+}
+
+// inFlight is the number of requests HAProxy has open on instance i (its
+// stats' scur), -1 when the stats cannot be read.
+func (c *balancedCluster) inFlight(i int) int {
+	res, err := http.Get(c.Stats + "/;csv")
+	if err != nil {
+		return -1
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	for _, line := range strings.Split(string(raw), "\n") {
+		f := strings.Split(line, ",")
+		if len(f) > 4 && f[0] == "portal" && f[1] == fmt.Sprintf("portal%d", i+1) {
+			n, err := strconv.Atoi(f[4])
+			if err != nil {
+				return -1
+			}
+			return n
+		}
+	}
+	return -1
 }
