@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -55,16 +54,7 @@ func BenchmarkCluster(b *testing.B) {
 		b.Run("submit-json/"+tc.name, func(b *testing.B) {
 			rate := measureOps(b, func(i int64) error {
 				raw, _ := json.Marshal(citizen(fmt.Sprintf("Stellungnahme %s %d: Die Lindenallee braucht einen Radweg.", tc.name, i)))
-				res, err := client.Post(tc.url+path+"/statements", "application/json", bytes.NewReader(raw))
-				if err != nil {
-					return err
-				}
-				defer res.Body.Close()
-				_, _ = io.Copy(io.Discard, res.Body)
-				if res.StatusCode != 201 {
-					return fmt.Errorf("status %d", res.StatusCode)
-				}
-				return nil
+				return postStatement(client, tc.url+path, bytes.NewReader(raw), "application/json")
 			}, 0, "ops")
 			ratio(b, "submit", tc.name, rate)
 		})

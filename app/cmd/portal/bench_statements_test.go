@@ -59,6 +59,20 @@ func measureOps(b *testing.B, op func(i int64) error, baseline float64, unit str
 	return rate
 }
 
+// postStatement submits one statement to the procedure at url and wants 201.
+func postStatement(client *http.Client, url string, body io.Reader, contentType string) error {
+	res, err := client.Post(url+"/statements", contentType, body)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	_, _ = io.Copy(io.Discard, res.Body)
+	if res.StatusCode != 201 {
+		return fmt.Errorf("status %d", res.StatusCode)
+	}
+	return nil
+}
+
 // BenchmarkSubmission measures statement submission through the server (JSON,
 // and multipart with a 100 KB PDF) next to a plain single-row INSERT into the
 // same PostgreSQL in the same run. See docs/benchmarks.md.
@@ -99,20 +113,10 @@ func BenchmarkSubmission(b *testing.B) {
 	})
 
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
-	var postTo func(path string, body io.Reader, contentType string) error
-	post := func(body io.Reader, contentType string) error { return postTo(path, body, contentType) }
-	postTo = func(path string, body io.Reader, contentType string) error {
-		res, err := client.Post(srv.URL+path+"/statements", contentType, body)
-		if err != nil {
-			return err
-		}
-		defer res.Body.Close()
-		_, _ = io.Copy(io.Discard, res.Body)
-		if res.StatusCode != 201 {
-			return fmt.Errorf("status %d", res.StatusCode)
-		}
-		return nil
+	postTo := func(path string, body io.Reader, contentType string) error {
+		return postStatement(client, srv.URL+path, body, contentType)
 	}
+	post := func(body io.Reader, contentType string) error { return postTo(path, body, contentType) }
 	b.Run("submit-json", func(b *testing.B) {
 		measureOps(b, func(i int64) error {
 			raw, _ := json.Marshal(citizen(fmt.Sprintf("Stellungnahme Nummer %d: Die Lindenallee braucht einen sicheren Radweg.", i)))

@@ -20,6 +20,8 @@ func TestTwoInstancesBehaveAsOne(t *testing.T) {
 	env.clock = clock.Now
 	a := env.start(func(c *config) { c.RateLimitStatements = 1000 })
 	b := env.start(func(c *config) { c.RateLimitStatements = 1000 })
+	// alternate sends the i-th request to A or B in turn.
+	alternate := func(i int) *testServer { return []*testServer{a, b}[i%2] }
 
 	t.Run("a session made on one instance works on the other", func(t *testing.T) {
 		onA := a.client(t)
@@ -49,10 +51,7 @@ func TestTwoInstancesBehaveAsOne(t *testing.T) {
 		var wg sync.WaitGroup
 		numbers := make([]string, 8)
 		for i := range numbers {
-			srv := a
-			if i%2 == 1 {
-				srv = b
-			}
+			srv := alternate(i)
 			wg.Go(func() {
 				res := srv.client(t).do("POST", path+"/statements", citizen("Gleichzeitig."), "Idempotency-Key", "cluster-2")
 				if res.Status == 201 {
@@ -75,10 +74,7 @@ func TestTwoInstancesBehaveAsOne(t *testing.T) {
 		seen := map[string]bool{}
 		var wg sync.WaitGroup
 		for i := range 20 {
-			srv := a
-			if i%2 == 1 {
-				srv = b
-			}
+			srv := alternate(i)
 			wg.Go(func() {
 				res := srv.client(t).do("POST", path+"/statements", citizen(fmt.Sprintf("Stellungnahme %d", i)))
 				if res.Status != 201 {
@@ -110,10 +106,7 @@ func TestTwoInstancesBehaveAsOne(t *testing.T) {
 		to := newMailAddress("cluster-receipt")
 		var wg sync.WaitGroup
 		for i := range 10 {
-			srv := a
-			if i%2 == 1 {
-				srv = b
-			}
+			srv := alternate(i)
 			wg.Go(func() {
 				stmt := citizen(fmt.Sprintf("Mit Bestätigung %d", i))
 				stmt["submitter"].(map[string]string)["email"] = to
@@ -134,10 +127,7 @@ func TestTwoInstancesBehaveAsOne(t *testing.T) {
 		// PORTAL_RATE_LIMIT_LOGIN is 5 a minute per account and client IP.
 		wrong := map[string]string{"email": "freiberg-admin@demo.example", "password": "falsch-falsch-falsch"}
 		for i := range 5 {
-			srv := a
-			if i%2 == 1 {
-				srv = b
-			}
+			srv := alternate(i)
 			wantProblem(t, srv.client(t).do("POST", "/api/v1/auth/login", wrong), 401, "invalid_credentials")
 		}
 		res := b.client(t).do("POST", "/api/v1/auth/login", wrong)
