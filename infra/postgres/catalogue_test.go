@@ -134,27 +134,7 @@ func TestCataloguePagesMatchAReferenceOrder(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var got []uuid.UUID
-		for pages := 0; ; pages++ {
-			if pages > len(want)+1 {
-				t.Fatalf("does not end after %d pages", pages)
-			}
-			page, err := repo.Search(ctx, f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(page.Items) > f.Limit {
-				t.Fatalf("page of %d, limit %d", len(page.Items), f.Limit)
-			}
-			for _, p := range page.Items {
-				got = append(got, p.ID)
-			}
-			if page.NextCursor == "" {
-				break
-			}
-			f.Cursor = page.NextCursor
-		}
-		if !slices.Equal(got, want) {
+		if got := pageThrough(t, repo, f, len(want)); !slices.Equal(got, want) {
 			t.Fatalf("paged %d items, want %d in the reference order\ngot  %v\nwant %v", len(got), len(want), got, want)
 		}
 	}
@@ -173,6 +153,71 @@ func TestCataloguePagesMatchAReferenceOrder(t *testing.T) {
 	}
 	if ids, _ := repo.CatalogueReference(ctx, procedure.Filter{Text: "strasse", Sort: procedure.SortRelevance, Now: catalogueNow}); len(ids) < 50 {
 		t.Fatalf("the data should give the compound search many matches, got %d", len(ids))
+	}
+}
+
+// pageThrough follows the cursors of a search to its end and returns the ids
+// in the order of the pages; more than want+1 pages is an endless loop.
+func pageThrough(t *testing.T, repo *postgres.Procedures, f procedure.Filter, want int) []uuid.UUID {
+	t.Helper()
+	var got []uuid.UUID
+	for pages := 0; ; pages++ {
+		if pages > want+1 {
+			t.Fatalf("does not end after %d pages", pages)
+		}
+		page, err := repo.Search(context.Background(), f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page.Items) > f.Limit {
+			t.Fatalf("page of %d, limit %d", len(page.Items), f.Limit)
+		}
+		for _, p := range page.Items {
+			got = append(got, p.ID)
+		}
+		if page.NextCursor == "" {
+			return got
+		}
+		f.Cursor = page.NextCursor
+	}
+}
+
+// A search word that the full-text index drops as a stop word ("zur") is still
+// required, through the folded text, when the better tiers are looked up
+// beyond the rows walked (the full-text index alone finds those tiers).
+func TestCatalogueKeepsStopWordsBeyondTheWalk(t *testing.T) {
+	ctx := context.Background()
+	db := testenv.DB(t)
+	org := uuid.New()
+	if _, err := db.ExecContext(ctx, `INSERT INTO organisations (id, name, kind, ags) VALUES (?, 'Stadt', 'municipality', '14522180')`, org); err != nil {
+		t.Fatal(err)
+	}
+	repo := postgres.NewProcedures(db)
+	insert := func(i int, title, summary string) uuid.UUID {
+		p := procedure.Procedure{ID: uuid.New(), OrganisationID: org, Slug: fmt.Sprintf("stopp-%d", i),
+			Type: procedure.TypeStatute, Subtype: procedure.SubtypeGehoelzschutzsatzung, Title: title, Summary: summary,
+			AGS: "14522180", CreatedAt: catalogueNow, UpdatedAt: catalogueNow, Version: 1,
+			PublishedAt: catalogueNow.Add(-time.Duration(i) * time.Hour)}
+		if err := repo.Insert(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+		return p.ID
+	}
+	// The newest fill the walk with matches found only in the folded text.
+	var spelled []uuid.UUID
+	for i := range 4 {
+		spelled = append(spelled, insert(i, fmt.Sprintf("Gehölzschutz Hauptstraße %d", i), "Hinweise zur Beteiligung"))
+	}
+	insert(10, "Straße am Markt", "Entwurf") // has no "zur"
+	title := insert(11, "Straße zur Mühle", "Entwurf")
+	t.Cleanup(postgres.SetWalkBudget(3))
+	f := procedure.Filter{Text: "zur strasse", Sort: procedure.SortRelevance, Limit: 1, Now: catalogueNow}
+	want := append([]uuid.UUID{title}, spelled...)
+	if ref, err := repo.CatalogueReference(ctx, f); err != nil || !slices.Equal(ref, want) {
+		t.Fatalf("reference %v (%v), want %v", ref, err, want)
+	}
+	if got := pageThrough(t, repo, f, len(want)); !slices.Equal(got, want) {
+		t.Fatalf("paged %v, want %v", got, want)
 	}
 }
 
