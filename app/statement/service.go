@@ -40,9 +40,12 @@ type Store interface {
 	// Insert stores a statement; a concurrent insert with the same key makes
 	// it return an error for which IsKeyRace is true.
 	Insert(ctx context.Context, s statement.Statement, key, requestDigest string) error
-	// InsertReceived stores an online statement with its confirmation mail
-	// (nil: none) and audit entry, all or nothing, like Insert otherwise.
-	InsertReceived(ctx context.Context, s statement.Statement, key, requestDigest string, receipt *mail.Message, entry daudit.Entry) error
+	// Receive takes the procedure's next number and stores the online
+	// statement that build makes with it, its confirmation mail (nil: none)
+	// and audit entry, all in one transaction of its own (or of the
+	// repositories' one); a key race as with Insert.
+	Receive(ctx context.Context, procedureID uuid.UUID, key, requestDigest string,
+		build func(code string, seq int) (statement.Statement, *mail.Message, daudit.Entry, error)) error
 	ByIdempotencyKey(ctx context.Context, procedureID uuid.UUID, key string) (statement.Statement, string, error)
 	Get(ctx context.Context, procedureID, id uuid.UUID, lock bool) (statement.Statement, error)
 	ByNumber(ctx context.Context, number string, lock bool) (statement.Statement, error)
@@ -204,31 +207,30 @@ func (s *Service) Submit(ctx context.Context, author *account.Principal, procIDO
 
 	// Everything that can be done before is done: the transaction takes the
 	// number and writes the rest in one statement, so the procedure's counter
-	// is locked for two round trips (that statement and the commit). A failed
-	// write rolls the number back: numbers have no gaps.
+	// is locked only while the statement is built and written. A failed write
+	// rolls the number back: numbers have no gaps.
 	var st statement.Statement
-	err = s.tx.InTx(ctx, func(ctx context.Context, r Repos) error {
-		now := s.now().UTC().Truncate(time.Microsecond) // as PostgreSQL keeps it, so the digest can be recomputed
-		ph, kind, err := statement.ChoosePhase(&pr, in, a, now)
-		if err != nil {
-			return err
-		}
-		code, seq, err := r.Statements.NextNumber(ctx, pr.ID)
-		if err != nil {
-			return err
-		}
-		st = newStatement(id, &pr, ph, in, kind, a.AccountID, statement.ChannelOnline, now)
-		st.Seq, st.Number = seq, statement.FormatReceipt(code, localYear(now), seq)
-		st.Timely = true // accepted only while the phase is open
-		st.Digest = statement.ComputeDigest(st)
-		var receipt *mail.Message
-		if st.Submitter.Email != "" {
-			m := receiptMail(pr.Title, st, s.token(st.ID))
-			receipt = &m
-		}
-		entry := audit.NewEntry(ctx, principalOrNone(author), pr.OrganisationID, "statement.submit", "statement", st.ID.String(),
-			map[string]any{"number": st.Number, "phase_id": st.PhaseID, "digest": st.Digest, "attachments": len(st.Attachments)})
-		return r.Statements.InsertReceived(ctx, st, sub.IdempotencyKey, reqDigest, receipt, entry)
+	err = s.tx.Read(ctx, func(ctx context.Context, r Repos) error {
+		return r.Statements.Receive(ctx, pr.ID, sub.IdempotencyKey, reqDigest,
+			func(code string, seq int) (statement.Statement, *mail.Message, daudit.Entry, error) {
+				now := s.now().UTC().Truncate(time.Microsecond) // as PostgreSQL keeps it, so the digest can be recomputed
+				ph, kind, err := statement.ChoosePhase(&pr, in, a, now)
+				if err != nil {
+					return statement.Statement{}, nil, daudit.Entry{}, err
+				}
+				st = newStatement(id, &pr, ph, in, kind, a.AccountID, statement.ChannelOnline, now)
+				st.Seq, st.Number = seq, statement.FormatReceipt(code, localYear(now), seq)
+				st.Timely = true // accepted only while the phase is open
+				st.Digest = statement.ComputeDigest(st)
+				var receipt *mail.Message
+				if st.Submitter.Email != "" {
+					m := receiptMail(pr.Title, st, s.token(st.ID))
+					receipt = &m
+				}
+				entry := audit.NewEntry(ctx, principalOrNone(author), pr.OrganisationID, "statement.submit", "statement", st.ID.String(),
+					map[string]any{"number": st.Number, "phase_id": st.PhaseID, "digest": st.Digest, "attachments": len(st.Attachments)})
+				return st, receipt, entry, nil
+			})
 	})
 	if err != nil {
 		s.removeFiles(ctx, atts)

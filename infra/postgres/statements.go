@@ -10,8 +10,10 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
+	"github.com/uptrace/bun/schema"
 
 	"beteiligungsportal/domain/audit"
 	"beteiligungsportal/domain/geo"
@@ -111,17 +113,21 @@ func NewStatements(db bun.IDB) *Statements { return &Statements{db: db} }
 // idempotency key committed first; the caller reads that one.
 var ErrIdempotencyRace = errors.New("a statement with this idempotency key was stored concurrently")
 
+// nextNumberSQL moves a procedure's counter on and answers its code (empty
+// for the first statement) and the new number.
+const nextNumberSQL = `
+		INSERT INTO statement_counters (procedure_id, code, last)
+		VALUES (?, '', 1)
+		ON CONFLICT (procedure_id) DO UPDATE SET last = statement_counters.last + 1
+		RETURNING code, last`
+
 // NextNumber hands out the procedure's code and next running number. The
 // counter row stays locked until the transaction ends, so numbers have no
 // gaps unless a transaction rolls back.
 func (s *Statements) NextNumber(ctx context.Context, procedureID uuid.UUID) (string, int, error) {
 	var code string
 	var last int
-	err := s.db.NewRaw(`
-		INSERT INTO statement_counters (procedure_id, code, last)
-		VALUES (?, '', 1)
-		ON CONFLICT (procedure_id) DO UPDATE SET last = statement_counters.last + 1
-		RETURNING code, last`, procedureID).Scan(ctx, &code, &last)
+	err := s.db.NewRaw(nextNumberSQL, procedureID).Scan(ctx, &code, &last)
 	if err != nil {
 		return "", 0, err
 	}
@@ -138,11 +144,105 @@ func (s *Statements) NextNumber(ctx context.Context, procedureID uuid.UUID) (str
 	return code, last, nil
 }
 
-// InsertReceived stores a received statement, its attachments, its
-// confirmation mail (nil: none) and its audit entry in one statement: one
-// round trip, and all or nothing.
-func (s *Statements) InsertReceived(ctx context.Context, st statement.Statement, key, requestDigest string,
-	receipt *mail.Message, entry audit.Entry) error {
+// Receive takes the procedure's next number and stores the statement that
+// build makes with it, with its confirmation mail (nil: none) and audit
+// entry, in one transaction; a failed write rolls the number back, so
+// numbers have no gaps. On the pool it sends two messages, "BEGIN; take the
+// number" and "store everything; COMMIT": two round trips, and the counter
+// row stays locked for one of them and for build. Inside a transaction the
+// statements go one by one.
+func (s *Statements) Receive(ctx context.Context, procedureID uuid.UUID, key, requestDigest string,
+	build func(code string, seq int) (statement.Statement, *mail.Message, audit.Entry, error)) error {
+	db, ok := s.db.(*bun.DB)
+	if !ok {
+		code, seq, err := s.NextNumber(ctx, procedureID)
+		if err != nil {
+			return err
+		}
+		st, receipt, entry, err := build(code, seq)
+		if err != nil {
+			return err
+		}
+		q, err := s.receivedQuery(st, key, requestDigest, receipt, entry)
+		if err != nil {
+			return err
+		}
+		if _, err := q.Exec(ctx); err != nil {
+			return insertError(err)
+		}
+		return nil
+	}
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return conn.Raw(func(driverConn any) error {
+		pg := driverConn.(*stdlib.Conn).Conn().PgConn()
+		err := receiveOn(ctx, pg, db.QueryGen(), procedureID, func(code string, seq int) ([]byte, error) {
+			st, receipt, entry, err := build(code, seq)
+			if err != nil {
+				return nil, err
+			}
+			q, err := s.receivedQuery(st, key, requestDigest, receipt, entry)
+			if err != nil {
+				return nil, err
+			}
+			return q.AppendQuery(db.QueryGen(), nil)
+		})
+		if err != nil && pg.TxStatus() != 'I' && !pg.IsClosed() {
+			// Whatever failed, the connection goes back to the pool clean (a
+			// connection left in a transaction is discarded by the driver).
+			_, _ = pg.Exec(context.WithoutCancel(ctx), "ROLLBACK").ReadAll()
+		}
+		return err
+	})
+}
+
+// receiveOn runs Receive's transaction on one connection; insert is the
+// statement that stores everything with the number.
+func receiveOn(ctx context.Context, pg *pgconn.PgConn, gen schema.QueryGen, procedureID uuid.UUID,
+	insert func(code string, seq int) ([]byte, error)) error {
+	res, err := pg.Exec(ctx, "BEGIN; "+gen.FormatQuery(nextNumberSQL, procedureID)).ReadAll()
+	if err != nil {
+		return err
+	}
+	if len(res) != 2 || len(res[1].Rows) != 1 || len(res[1].Rows[0]) != 2 {
+		return fmt.Errorf("take statement number: unexpected answer")
+	}
+	code := string(res[1].Rows[0][0])
+	seq, err := strconv.Atoi(string(res[1].Rows[0][1]))
+	if err != nil {
+		return fmt.Errorf("take statement number: %w", err)
+	}
+	if code == "" { // the procedure's first statement
+		res, err := pg.Exec(ctx, "SELECT nextval('statement_code_seq')").ReadAll()
+		if err != nil {
+			return err
+		}
+		n, err := strconv.ParseInt(string(res[0].Rows[0][0]), 10, 64)
+		if err != nil {
+			return fmt.Errorf("take procedure code: %w", err)
+		}
+		code = statement.ProcedureCode(n)
+		if _, err := pg.Exec(ctx, gen.FormatQuery(`UPDATE statement_counters SET code = ? WHERE procedure_id = ?`, code, procedureID)).ReadAll(); err != nil {
+			return err
+		}
+	}
+	q, err := insert(code, seq)
+	if err != nil {
+		return err
+	}
+	if _, err := pg.Exec(ctx, string(q)+"; COMMIT").ReadAll(); err != nil {
+		return insertError(err)
+	}
+	return nil
+}
+
+// receivedQuery stores a received statement, its attachments, its
+// confirmation mail (nil: none) and its audit entry in one statement.
+func (s *Statements) receivedQuery(st statement.Statement, key, requestDigest string,
+	receipt *mail.Message, entry audit.Entry) (*bun.InsertQuery, error) {
 	row := statementRowFrom(st, key, requestDigest)
 	q := s.db.NewInsert().With("statement", s.db.NewInsert().Model(&row))
 	if len(st.Attachments) > 0 {
@@ -152,15 +252,12 @@ func (s *Statements) InsertReceived(ctx context.Context, st statement.Statement,
 	if receipt != nil {
 		m, err := outboxRowFrom(*receipt)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		q = q.With("receipt", s.db.NewInsert().Model(&m).ExcludeColumn("attempts"))
 	}
 	a := auditRowFrom(entry)
-	if _, err := q.Model(&a).ExcludeColumn("id").Exec(ctx); err != nil {
-		return insertError(err)
-	}
-	return nil
+	return q.Model(&a).ExcludeColumn("id"), nil
 }
 
 func attachmentRows(st statement.Statement) []attachmentRow {

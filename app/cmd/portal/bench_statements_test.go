@@ -7,9 +7,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"mime/multipart"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -17,6 +19,10 @@ import (
 
 	"github.com/google/uuid"
 	_ "github.com/jackc/pgx/v5/stdlib"
+
+	appstmt "beteiligungsportal/app/statement"
+	"beteiligungsportal/domain/statement"
+	"beteiligungsportal/infra/postgres"
 )
 
 // measureOps runs op with parallel workers for the benchmark's iterations and
@@ -75,15 +81,20 @@ func postStatement(client *http.Client, url string, body io.Reader, contentType 
 
 // BenchmarkSubmission measures statement submission through the server (JSON,
 // and multipart with a 100 KB PDF) next to a plain single-row INSERT into the
-// same PostgreSQL in the same run. See docs/benchmarks.md.
+// same PostgreSQL in the same run, and the use case called without HTTP. The
+// server queues the receipt mails without sending them, except in the case
+// that names the delivery. See docs/benchmarks.md.
 func BenchmarkSubmission(b *testing.B) {
 	env := newEnv(b)
 	clock := &fakeClock{}
 	clock.Set("2026-09-01 10:00:00")
 	env.clock = clock.Now
-	srv := env.start(func(c *config) {
+	unlimited := func(c *config) {
 		c.RateLimitAPI, c.RateLimitStatements, c.RateLimitStatementsProc = 1<<30, 1<<30, 1<<30
-	})
+	}
+	// Without a mail server the receipts stay queued in the outbox: the
+	// submission is measured, not the mail catcher on the same cores.
+	srv := env.start(unlimited, func(c *config) { c.SMTPURL = "" })
 	editor := srv.client(b)
 	editor.login("freiberg-editor@demo.example")
 	path, _, _ := statementPlan(b, editor)
@@ -112,21 +123,43 @@ func BenchmarkSubmission(b *testing.B) {
 		}, 0, "ops")
 	})
 
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
-	postTo := func(path string, body io.Reader, contentType string) error {
-		return postStatement(client, srv.URL+path, body, contentType)
+	// The use case as the handler calls it: procedure, validation, number,
+	// digest, the transaction; no HTTP, no rate limits.
+	bdb, err := postgres.Open(env.cfg.DatabaseURL, postgres.PoolConfig{MaxOpen: 10, MaxIdle: 10})
+	if err != nil {
+		b.Fatal(err)
 	}
-	post := func(body io.Reader, contentType string) error { return postTo(path, body, contentType) }
-	b.Run("submit-json", func(b *testing.B) {
+	defer bdb.Close()
+	svc, err := newServices(env.cfg, bdb, slog.New(slog.DiscardHandler), clock.Now)
+	if err != nil {
+		b.Fatal(err)
+	}
+	procID := strings.TrimPrefix(path, "/api/v1/procedures/")
+	b.Run("use-case-without-http", func(b *testing.B) {
 		measureOps(b, func(i int64) error {
-			raw, _ := json.Marshal(citizen(fmt.Sprintf("Stellungnahme Nummer %d: Die Lindenallee braucht einen sicheren Radweg.", i)))
-			return post(bytes.NewReader(raw), "application/json")
+			in := statement.Input{Text: fmt.Sprintf("Stellungnahme Nummer %d: Die Lindenallee braucht einen sicheren Radweg.", i),
+				PrivacyVersion: "2026-11-01", Submitter: statement.Submitter{Name: "Erika Mustermann",
+					Address: "Lindenallee 3, 09599 Freiberg", Email: "erika@example.org"}}
+			_, err := svc.statements.Submit(context.Background(), nil, procID, appstmt.Submission{Input: in})
+			return err
 		}, insert, "ops")
+	})
+
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	postTo := func(url, path string, body io.Reader, contentType string) error {
+		return postStatement(client, url+path, body, contentType)
+	}
+	post := func(body io.Reader, contentType string) error { return postTo(srv.URL, path, body, contentType) }
+	jsonStatement := func(i int64) io.Reader {
+		raw, _ := json.Marshal(citizen(fmt.Sprintf("Stellungnahme Nummer %d: Die Lindenallee braucht einen sicheren Radweg.", i)))
+		return bytes.NewReader(raw)
+	}
+	b.Run("submit-json", func(b *testing.B) {
+		measureOps(b, func(i int64) error { return post(jsonStatement(i), "application/json") }, insert, "ops")
 	})
 	b.Run("submit-json-many-procedures", func(b *testing.B) {
 		measureOps(b, func(i int64) error {
-			raw, _ := json.Marshal(citizen(fmt.Sprintf("Stellungnahme Nummer %d: Die Lindenallee braucht einen sicheren Radweg.", i)))
-			return postTo(many[i%int64(len(many))], bytes.NewReader(raw), "application/json")
+			return postTo(srv.URL, many[i%int64(len(many))], jsonStatement(i), "application/json")
 		}, insert, "ops")
 	})
 	scan := append(samplePDF("Anlage"), make([]byte, 100<<10)...)
@@ -141,5 +174,18 @@ func BenchmarkSubmission(b *testing.B) {
 			_ = w.Close()
 			return post(&body, w.FormDataContentType())
 		}, insert, "ops")
+	})
+	// A server that also sends every receipt to the test's mail catcher
+	// meanwhile, on the same cores. The queue so far counts as sent, so that
+	// only this case's mails are delivered.
+	var mailing *testServer
+	b.Run("submit-json-delivering-mail", func(b *testing.B) {
+		if mailing == nil {
+			if _, err := db.Exec(`UPDATE mail_outbox SET status = 'sent', sent_at = now() WHERE status = 'queued'`); err != nil {
+				b.Fatal(err)
+			}
+			mailing = env.start(unlimited)
+		}
+		measureOps(b, func(i int64) error { return postTo(mailing.URL, path, jsonStatement(i), "application/json") }, insert, "ops")
 	})
 }
