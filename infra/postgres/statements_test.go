@@ -1,0 +1,95 @@
+package postgres_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"beteiligungsportal/domain/audit"
+	"beteiligungsportal/domain/mail"
+	"beteiligungsportal/domain/procedure"
+	"beteiligungsportal/domain/statement"
+	"beteiligungsportal/infra/postgres"
+	"beteiligungsportal/infra/testenv"
+)
+
+// Receiving takes a number only with the statement: a statement that cannot
+// be built or stored gives its number back, and the connection is usable
+// afterwards; on the pool as inside a transaction.
+func TestReceiveGivesBackTheNumberOfAFailedWrite(t *testing.T) {
+	ctx := context.Background()
+	url := testenv.DatabaseURL(t)
+	db, err := postgres.Open(url, postgres.PoolConfig{MaxOpen: 1, MaxIdle: 1}) // every call on the same connection
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	org, proc := uuid.New(), uuid.New()
+	if _, err := db.ExecContext(ctx, `INSERT INTO organisations (id, name, kind, ags) VALUES (?, 'Stadt', 'municipality', '14522180')`, org); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 10, 5, 12, 0, 0, 0, time.UTC)
+	if err := postgres.NewProcedures(db).Insert(ctx, procedure.Procedure{ID: proc, OrganisationID: org, Slug: "nummern",
+		Type: procedure.TypeStatute, Subtype: procedure.SubtypeGehoelzschutzsatzung, Title: "Satzung", AGS: "14522180",
+		CreatedAt: now, UpdatedAt: now, Version: 1}); err != nil {
+		t.Fatal(err)
+	}
+	errRefused := errors.New("refused while building")
+	var numbers []string
+	receive := func(idb bun.IDB, key string, refuse bool) error {
+		return postgres.NewStatements(idb).Receive(ctx, proc, key, strings.Repeat("b", 64),
+			func(code string, seq int) (statement.Statement, *mail.Message, audit.Entry, error) {
+				if refuse {
+					return statement.Statement{}, nil, audit.Entry{}, errRefused
+				}
+				st := statement.Statement{ID: uuid.New(), ProcedureID: proc, PhaseID: uuid.New(), Seq: seq,
+					Number: statement.FormatReceipt(code, 2026, seq), Channel: statement.ChannelOnline,
+					Kind: statement.SubmitterCitizen, Text: fmt.Sprintf("Stellungnahme %d", seq), Digest: strings.Repeat("a", 64),
+					ReceivedAt: now, Timely: true, Status: statement.StatusReceived, Topics: []string{}, Version: 1}
+				numbers = append(numbers, st.Number)
+				m := mail.Message{To: "erika@example.org", Subject: "Eingang", Text: st.Number, Kind: "statement.receipt", Ref: st.ID.String()}
+				return st, &m, audit.Entry{At: now, OrganisationID: org, Action: "statement.submit", ObjectType: "statement", ObjectID: st.ID.String()}, nil
+			})
+	}
+	inTx := func(key string, refuse bool) error {
+		return db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error { return receive(tx, key, refuse) })
+	}
+	for _, way := range []struct {
+		name string
+		recv func(key string, refuse bool) error
+	}{{"pool", func(key string, refuse bool) error { return receive(db, key, refuse) }}, {"transaction", inTx}} {
+		if err := way.recv("", true); !errors.Is(err, errRefused) {
+			t.Fatalf("%s: refused build: %v", way.name, err)
+		}
+		key := "key-" + way.name
+		if err := way.recv(key, false); err != nil {
+			t.Fatalf("%s: %v", way.name, err)
+		}
+		if err := way.recv(key, false); !errors.Is(err, postgres.ErrIdempotencyRace) {
+			t.Fatalf("%s: the same key again: %v, want ErrIdempotencyRace", way.name, err)
+		}
+	}
+	if err := receive(db, "", false); err != nil {
+		t.Fatal(err)
+	}
+	var seqs []int
+	if err := db.NewSelect().Table("statements").Column("seq").Where("procedure_id = ?", proc).Order("seq").Scan(ctx, &seqs); err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(seqs) != "[1 2 3]" {
+		t.Fatalf("stored numbers %v, want [1 2 3] (tried %v)", seqs, numbers)
+	}
+	var mails, entries int
+	if err := db.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM mail_outbox), (SELECT count(*) FROM audit_log WHERE action = 'statement.submit')`).Scan(&mails, &entries); err != nil {
+		t.Fatal(err)
+	}
+	if mails != 3 || entries != 3 {
+		t.Fatalf("%d receipt mails and %d audit entries for 3 statements", mails, entries)
+	}
+}
