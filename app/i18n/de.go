@@ -136,6 +136,7 @@ var de = map[string]string{
 	"statement.outside_area":             "Der angegebene Ort liegt außerhalb des Plangebiets. Die Stellungnahme wurde trotzdem angenommen.",
 	"statement.honeypot":                 "Die Eingabe wurde als automatisiert erkannt. Bitte lassen Sie das Feld „website“ leer.",
 	"statement.version_changed":          "Die Stellungnahme wurde inzwischen von jemand anderem bearbeitet. Bitte laden Sie sie neu.",
+	"statement.procedure_changed":        "Das Verfahren wurde gerade geändert. Bitte senden Sie die Stellungnahme noch einmal.",
 	"statement.status_transition":        "Dieser Statuswechsel ist nicht möglich (eingegangen → in Prüfung → abgewogen → Ergebnis mitgeteilt).",
 	"statement.weigh_incomplete":         "Für „abgewogen“ braucht die Stellungnahme einen Abwägungsvorschlag und eine Entscheidung.",
 	"statement.result_sent_final":        "Das Ergebnis wurde bereits mitgeteilt; die Abwägung kann nicht mehr geändert werden.",

@@ -40,11 +40,12 @@ type Store interface {
 	// Insert stores a statement; a concurrent insert with the same key makes
 	// it return an error for which IsKeyRace is true.
 	Insert(ctx context.Context, s statement.Statement, key, requestDigest string) error
-	// Receive takes the procedure's next number and stores the online
+	// Receive takes the procedure's next number, if the procedure still has
+	// version (else statement.ErrProcedureChanged), and stores the online
 	// statement that build makes with it, its confirmation mail (nil: none)
 	// and audit entry, all in one transaction of its own (or of the
 	// repositories' one); a key race as with Insert.
-	Receive(ctx context.Context, procedureID uuid.UUID, key, requestDigest string,
+	Receive(ctx context.Context, procedureID uuid.UUID, version int, key, requestDigest string,
 		build func(code string, seq int) (statement.Statement, *mail.Message, daudit.Entry, error)) error
 	ByIdempotencyKey(ctx context.Context, procedureID uuid.UUID, key string) (statement.Statement, string, error)
 	Get(ctx context.Context, procedureID, id uuid.UUID, lock bool) (statement.Statement, error)
@@ -113,11 +114,14 @@ type Service struct {
 	cfg   Config
 	log   *slog.Logger
 	now   func() time.Time
+	procs *procedureCache
 }
 
 // NewService returns a Service.
 func NewService(tx TxRunner, files file.Store, cfg Config, log *slog.Logger, now func() time.Time) *Service {
-	return &Service{tx: tx, files: files, cfg: cfg, log: log, now: now}
+	// A minute bounds how long a procedure nobody submits to stays in memory;
+	// staleness is caught by the version check of every write.
+	return &Service{tx: tx, files: files, cfg: cfg, log: log, now: now, procs: newProcedureCache(time.Minute, 10_000)}
 }
 
 // PrivacyVersion is the version of the privacy notice submitters consent to.
@@ -157,39 +161,13 @@ func (s *Service) Submit(ctx context.Context, author *account.Principal, procIDO
 	if err != nil {
 		return Receipt{}, fmt.Errorf("submit statement: read attachments: %w", err)
 	}
-	var reqDigest string
 
 	// Before storing anything: does the procedure take this statement now?
-	var pr procedure.Procedure
-	err = s.tx.Read(ctx, func(ctx context.Context, r Repos) error {
-		var err error
-		if pr, err = getProcedure(ctx, r, procIDOrSlug); err != nil {
-			return err
-		}
-		// By the procedure's ID: a retry may name it by slug.
-		reqDigest = requestDigest(pr.ID, in, files, a)
-		if sub.IdempotencyKey != "" {
-			if prev, digest, err := r.Statements.ByIdempotencyKey(ctx, pr.ID, sub.IdempotencyKey); err == nil {
-				if digest != reqDigest {
-					return statement.ErrKeyReused
-				}
-				return replay{prev}
-			} else if !errors.Is(err, domain.ErrNotFound) {
-				return err
-			}
-		}
-		var docs []procedure.Document
-		if in.DocumentID != uuid.Nil { // only a reference to a document needs them
-			if docs, err = r.Documents.List(ctx, pr.ID); err != nil {
-				return err
-			}
-		}
-		if err := in.Validate(pr.StatementFields, s.cfg.PrivacyVersion, docs); err != nil {
-			return err
-		}
-		_, _, err = statement.ChoosePhase(&pr, in, a, s.now())
-		return err
-	})
+	// A refusal is only ever given on a fresh read of the procedure.
+	pr, reqDigest, err := s.check(ctx, procIDOrSlug, in, files, a, sub.IdempotencyKey, true)
+	if err != nil && !isReplay(err) {
+		pr, reqDigest, err = s.check(ctx, procIDOrSlug, in, files, a, sub.IdempotencyKey, false)
+	}
 	var rp replay
 	if errors.As(err, &rp) {
 		return Receipt{Statement: rp.s, Token: s.token(rp.s.ID), Replayed: true}, nil
@@ -208,30 +186,31 @@ func (s *Service) Submit(ctx context.Context, author *account.Principal, procIDO
 	// Everything that can be done before is done: the transaction takes the
 	// number and writes the rest in one statement, so the procedure's counter
 	// is locked only while the statement is built and written. A failed write
-	// rolls the number back: numbers have no gaps.
+	// rolls the number back: numbers have no gaps. The number is taken only
+	// while the procedure is as checked; if it changed meanwhile, the
+	// statement is checked again against the new one.
 	var st statement.Statement
-	err = s.tx.Read(ctx, func(ctx context.Context, r Repos) error {
-		return r.Statements.Receive(ctx, pr.ID, sub.IdempotencyKey, reqDigest,
-			func(code string, seq int) (statement.Statement, *mail.Message, daudit.Entry, error) {
-				now := s.now().UTC().Truncate(time.Microsecond) // as PostgreSQL keeps it, so the digest can be recomputed
-				ph, kind, err := statement.ChoosePhase(&pr, in, a, now)
-				if err != nil {
-					return statement.Statement{}, nil, daudit.Entry{}, err
-				}
-				st = newStatement(id, &pr, ph, in, kind, a.AccountID, statement.ChannelOnline, now)
-				st.Seq, st.Number = seq, statement.FormatReceipt(code, localYear(now), seq)
-				st.Timely = true // accepted only while the phase is open
-				st.Digest = statement.ComputeDigest(st)
-				var receipt *mail.Message
-				if st.Submitter.Email != "" {
-					m := receiptMail(pr.Title, st, s.token(st.ID))
-					receipt = &m
-				}
-				entry := audit.NewEntry(ctx, principalOrNone(author), pr.OrganisationID, "statement.submit", "statement", st.ID.String(),
-					map[string]any{"number": st.Number, "phase_id": st.PhaseID, "digest": st.Digest, "attachments": len(st.Attachments)})
-				return st, receipt, entry, nil
-			})
-	})
+	for attempt := 1; ; attempt++ {
+		err = s.tx.Read(ctx, func(ctx context.Context, r Repos) error {
+			return r.Statements.Receive(ctx, pr.ID, pr.Version, sub.IdempotencyKey, reqDigest,
+				func(code string, seq int) (statement.Statement, *mail.Message, daudit.Entry, error) {
+					built, receipt, entry, err := s.receipt(ctx, author, &pr, id, in, a, code, seq)
+					st = built
+					return built, receipt, entry, err
+				})
+		})
+		if !errors.Is(err, statement.ErrProcedureChanged) || attempt == 3 {
+			break
+		}
+		s.procs.forget(procIDOrSlug)
+		if pr, _, err = s.check(ctx, procIDOrSlug, in, files, a, sub.IdempotencyKey, false); err != nil {
+			break
+		}
+	}
+	if errors.As(err, &rp) {
+		s.removeFiles(ctx, atts)
+		return Receipt{Statement: rp.s, Token: s.token(rp.s.ID), Replayed: true}, nil
+	}
 	if err != nil {
 		s.removeFiles(ctx, atts)
 		if s.cfg.IsKeyRace != nil && s.cfg.IsKeyRace(err) {
@@ -243,9 +222,78 @@ func (s *Service) Submit(ctx context.Context, author *account.Principal, procIDO
 	return Receipt{Statement: st, Token: s.token(st.ID)}, nil
 }
 
+// check reads the procedure (from the cache if cached) and checks the
+// statement against it; an earlier request with the same key is a replay.
+func (s *Service) check(ctx context.Context, idOrSlug string, in statement.Input, files []string, a statement.Author,
+	key string, cached bool) (pr procedure.Procedure, reqDigest string, err error) {
+	err = s.tx.Read(ctx, func(ctx context.Context, r Repos) error {
+		var hit bool
+		if cached {
+			pr, hit = s.procs.get(idOrSlug)
+		}
+		if !hit {
+			var err error
+			if pr, err = getProcedure(ctx, r, idOrSlug); err != nil {
+				return err
+			}
+			s.procs.put(idOrSlug, pr)
+		}
+		// By the procedure's ID: a retry may name it by slug.
+		reqDigest = requestDigest(pr.ID, in, files, a)
+		if key != "" {
+			if prev, digest, err := r.Statements.ByIdempotencyKey(ctx, pr.ID, key); err == nil {
+				if digest != reqDigest {
+					return statement.ErrKeyReused
+				}
+				return replay{prev}
+			} else if !errors.Is(err, domain.ErrNotFound) {
+				return err
+			}
+		}
+		var docs []procedure.Document
+		if in.DocumentID != uuid.Nil { // only a reference to a document needs them
+			var err error
+			if docs, err = r.Documents.List(ctx, pr.ID); err != nil {
+				return err
+			}
+		}
+		if err := in.Validate(pr.StatementFields, s.cfg.PrivacyVersion, docs); err != nil {
+			return err
+		}
+		_, _, err := statement.ChoosePhase(&pr, in, a, s.now())
+		return err
+	})
+	return pr, reqDigest, err
+}
+
+// receipt makes the statement with its number, its confirmation mail and its
+// audit entry, at the time of receipt.
+func (s *Service) receipt(ctx context.Context, author *account.Principal, pr *procedure.Procedure, id uuid.UUID,
+	in statement.Input, a statement.Author, code string, seq int) (statement.Statement, *mail.Message, daudit.Entry, error) {
+	now := s.now().UTC().Truncate(time.Microsecond) // as PostgreSQL keeps it, so the digest can be recomputed
+	ph, kind, err := statement.ChoosePhase(pr, in, a, now)
+	if err != nil {
+		return statement.Statement{}, nil, daudit.Entry{}, err
+	}
+	st := newStatement(id, pr, ph, in, kind, a.AccountID, statement.ChannelOnline, now)
+	st.Seq, st.Number = seq, statement.FormatReceipt(code, localYear(now), seq)
+	st.Timely = true // accepted only while the phase is open
+	st.Digest = statement.ComputeDigest(st)
+	var receipt *mail.Message
+	if st.Submitter.Email != "" {
+		m := receiptMail(pr.Title, st, s.token(st.ID))
+		receipt = &m
+	}
+	entry := audit.NewEntry(ctx, principalOrNone(author), pr.OrganisationID, "statement.submit", "statement", st.ID.String(),
+		map[string]any{"number": st.Number, "phase_id": st.PhaseID, "digest": st.Digest, "attachments": len(st.Attachments)})
+	return st, receipt, entry, nil
+}
+
 type replay struct{ s statement.Statement }
 
 func (replay) Error() string { return "replay" }
+
+func isReplay(err error) bool { var rp replay; return errors.As(err, &rp) }
 
 func (s *Service) replayKey(ctx context.Context, procID uuid.UUID, key, reqDigest string) (Receipt, error) {
 	var rec Receipt

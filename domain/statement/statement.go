@@ -360,6 +360,10 @@ func (s *Statement) CanWithdraw(p *procedure.Procedure, now time.Time) error {
 // ErrVersionChanged: someone else changed the statement since it was read.
 var ErrVersionChanged = domain.NewRule(domain.ErrConflict, "statement.version_changed")
 
+// ErrProcedureChanged: the procedure changed since the statement was checked
+// against it (the submission checks it again against the new version).
+var ErrProcedureChanged = domain.NewRule(domain.ErrConflict, "statement.procedure_changed")
+
 // Filter selects statements of a procedure for the agency.
 type Filter struct {
 	ProcedureID    uuid.UUID

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strconv"
@@ -121,13 +122,31 @@ const nextNumberSQL = `
 		ON CONFLICT (procedure_id) DO UPDATE SET last = statement_counters.last + 1
 		RETURNING code, last`
 
+// receiveNumberSQL is nextNumberSQL for a statement checked against one
+// version of the procedure: no row when the procedure has another version.
+const receiveNumberSQL = `
+		INSERT INTO statement_counters (procedure_id, code, last)
+		SELECT ?0, '', 1 WHERE EXISTS (SELECT FROM procedures WHERE id = ?0 AND version = ?1)
+		ON CONFLICT (procedure_id) DO UPDATE SET last = statement_counters.last + 1
+		RETURNING code, last`
+
 // NextNumber hands out the procedure's code and next running number. The
 // counter row stays locked until the transaction ends, so numbers have no
 // gaps unless a transaction rolls back.
 func (s *Statements) NextNumber(ctx context.Context, procedureID uuid.UUID) (string, int, error) {
+	return s.nextNumberOf(ctx, procedureID, -1)
+}
+
+// nextNumberOf is NextNumber, for a version of the procedure unless it is -1.
+func (s *Statements) nextNumberOf(ctx context.Context, procedureID uuid.UUID, version int) (string, int, error) {
 	var code string
 	var last int
-	err := s.db.NewRaw(nextNumberSQL, procedureID).Scan(ctx, &code, &last)
+	var err error
+	if version < 0 {
+		err = s.db.NewRaw(nextNumberSQL, procedureID).Scan(ctx, &code, &last)
+	} else if err = s.db.NewRaw(receiveNumberSQL, procedureID, version).Scan(ctx, &code, &last); errors.Is(err, sql.ErrNoRows) {
+		return "", 0, statement.ErrProcedureChanged
+	}
 	if err != nil {
 		return "", 0, err
 	}
@@ -144,18 +163,19 @@ func (s *Statements) NextNumber(ctx context.Context, procedureID uuid.UUID) (str
 	return code, last, nil
 }
 
-// Receive takes the procedure's next number and stores the statement that
-// build makes with it, with its confirmation mail (nil: none) and audit
+// Receive takes the procedure's next number, if the procedure still has the
+// version the statement was checked against (else ErrProcedureChanged),
+// and stores the statement that build makes with it, with its confirmation mail (nil: none) and audit
 // entry, in one transaction; a failed write rolls the number back, so
 // numbers have no gaps. On the pool it sends two messages, "BEGIN; take the
 // number" and "store everything; COMMIT": two round trips, and the counter
 // row stays locked for one of them and for build. Inside a transaction the
 // statements go one by one.
-func (s *Statements) Receive(ctx context.Context, procedureID uuid.UUID, key, requestDigest string,
+func (s *Statements) Receive(ctx context.Context, procedureID uuid.UUID, version int, key, requestDigest string,
 	build func(code string, seq int) (statement.Statement, *mail.Message, audit.Entry, error)) error {
 	db, ok := s.db.(*bun.DB)
 	if !ok {
-		code, seq, err := s.NextNumber(ctx, procedureID)
+		code, seq, err := s.nextNumberOf(ctx, procedureID, version)
 		if err != nil {
 			return err
 		}
@@ -179,7 +199,7 @@ func (s *Statements) Receive(ctx context.Context, procedureID uuid.UUID, key, re
 	defer conn.Close()
 	return conn.Raw(func(driverConn any) error {
 		pg := driverConn.(*stdlib.Conn).Conn().PgConn()
-		err := receiveOn(ctx, pg, db.QueryGen(), procedureID, func(code string, seq int) ([]byte, error) {
+		err := receiveOn(ctx, pg, db.QueryGen(), procedureID, version, func(code string, seq int) ([]byte, error) {
 			st, receipt, entry, err := build(code, seq)
 			if err != nil {
 				return nil, err
@@ -201,11 +221,14 @@ func (s *Statements) Receive(ctx context.Context, procedureID uuid.UUID, key, re
 
 // receiveOn runs Receive's transaction on one connection; insert is the
 // statement that stores everything with the number.
-func receiveOn(ctx context.Context, pg *pgconn.PgConn, gen schema.QueryGen, procedureID uuid.UUID,
+func receiveOn(ctx context.Context, pg *pgconn.PgConn, gen schema.QueryGen, procedureID uuid.UUID, version int,
 	insert func(code string, seq int) ([]byte, error)) error {
-	res, err := pg.Exec(ctx, "BEGIN; "+gen.FormatQuery(nextNumberSQL, procedureID)).ReadAll()
+	res, err := pg.Exec(ctx, "BEGIN; "+gen.FormatQuery(receiveNumberSQL, procedureID, version)).ReadAll()
 	if err != nil {
 		return err
+	}
+	if len(res) == 2 && len(res[1].Rows) == 0 {
+		return statement.ErrProcedureChanged
 	}
 	if len(res) != 2 || len(res[1].Rows) != 1 || len(res[1].Rows[0]) != 2 {
 		return fmt.Errorf("take statement number: unexpected answer")

@@ -19,9 +19,10 @@ import (
 	"beteiligungsportal/infra/testenv"
 )
 
-// Receiving takes a number only with the statement: a statement that cannot
-// be built or stored gives its number back, and the connection is usable
-// afterwards; on the pool as inside a transaction.
+// Receiving takes a number only with the statement: a statement checked
+// against another version of the procedure, or one that cannot be built or
+// stored, gives its number back, and the connection is usable afterwards; on
+// the pool as inside a transaction.
 func TestReceiveGivesBackTheNumberOfAFailedWrite(t *testing.T) {
 	ctx := context.Background()
 	url := testenv.DatabaseURL(t)
@@ -42,8 +43,9 @@ func TestReceiveGivesBackTheNumberOfAFailedWrite(t *testing.T) {
 	}
 	errRefused := errors.New("refused while building")
 	var numbers []string
+	version := 1
 	receive := func(idb bun.IDB, key string, refuse bool) error {
-		return postgres.NewStatements(idb).Receive(ctx, proc, key, strings.Repeat("b", 64),
+		return postgres.NewStatements(idb).Receive(ctx, proc, version, key, strings.Repeat("b", 64),
 			func(code string, seq int) (statement.Statement, *mail.Message, audit.Entry, error) {
 				if refuse {
 					return statement.Statement{}, nil, audit.Entry{}, errRefused
@@ -67,6 +69,11 @@ func TestReceiveGivesBackTheNumberOfAFailedWrite(t *testing.T) {
 		if err := way.recv("", true); !errors.Is(err, errRefused) {
 			t.Fatalf("%s: refused build: %v", way.name, err)
 		}
+		version = 2
+		if err := way.recv("", false); !errors.Is(err, statement.ErrProcedureChanged) {
+			t.Fatalf("%s: checked against version 2 of a procedure at 1: %v, want ErrProcedureChanged", way.name, err)
+		}
+		version = 1
 		key := "key-" + way.name
 		if err := way.recv(key, false); err != nil {
 			t.Fatalf("%s: %v", way.name, err)

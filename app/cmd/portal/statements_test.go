@@ -411,3 +411,40 @@ func TestStatementRateLimitAndRedisOutage(t *testing.T) {
 		mustStatus(t, down.client(t).do("POST", path+"/statements", citizen(fmt.Sprint("Ohne Redis ", i))), 201, "redis down")
 	}
 }
+
+// An instance that has just checked statements against a procedure sees a
+// change made through another instance with the next submission: it accepts
+// nothing the changed procedure refuses, and refuses nothing it accepts.
+func TestSubmissionsFollowProcedureChangesAtOnce(t *testing.T) {
+	env := newEnv(t)
+	clock := &fakeClock{}
+	clock.Set("2026-09-01 10:00:00")
+	env.clock = clock.Now
+	a := env.start(func(c *config) { c.RateLimitStatements = 1000 })
+	b := env.start(func(c *config) { c.RateLimitStatements = 1000 })
+	editor := b.client(t)
+	editor.login("freiberg-editor@demo.example")
+	path, _, _ := statementPlan(t, editor)
+	clock.Set("2026-10-10 10:00:00")
+	citizenA := a.client(t)
+	withoutAddress := func(text string) map[string]any {
+		s := citizen(text)
+		delete(s["submitter"].(map[string]string), "address")
+		return s
+	}
+	fields := func(address string) {
+		t.Helper()
+		mustStatus(t, editor.do("PUT", path, map[string]any{"type": "land_use_plan", "subtype": "bebauungsplan",
+			"title": "Bebauungsplan Nr. 12 „Lindenallee“", "summary": "Wohnen an der Lindenallee.", "area": freibergArea,
+			"statement_fields": map[string]string{"name": "optional", "address": address, "email": "optional"}}), 200, "statement fields")
+	}
+
+	mustStatus(t, citizenA.do("POST", path+"/statements", withoutAddress("Erste Stellungnahme.")), 201, "address optional")
+	fields("required")
+	wantProblem(t, citizenA.do("POST", path+"/statements", withoutAddress("Zweite Stellungnahme.")), 422, "validation")
+	mustStatus(t, citizenA.do("POST", path+"/statements", citizen("Mit Anschrift.")), 201, "address given")
+	fields("optional")
+	mustStatus(t, citizenA.do("POST", path+"/statements", withoutAddress("Wieder ohne Anschrift.")), 201, "optional again")
+	mustStatus(t, editor.do("POST", path+"/close", map[string]any{"reason": "Ratsbeschluss"}), 200, "close early")
+	wantProblem(t, citizenA.do("POST", path+"/statements", citizen("Nach dem Schluss.")), 409, "closed")
+}
