@@ -164,9 +164,9 @@ func (s *Service) Submit(ctx context.Context, author *account.Principal, procIDO
 
 	// Before storing anything: does the procedure take this statement now?
 	// A refusal is only ever given on a fresh read of the procedure.
-	pr, reqDigest, err := s.check(ctx, procIDOrSlug, in, files, a, sub.IdempotencyKey, true)
-	if err != nil && !isReplay(err) {
-		pr, reqDigest, err = s.check(ctx, procIDOrSlug, in, files, a, sub.IdempotencyKey, false)
+	pr, reqDigest, cached, err := s.check(ctx, procIDOrSlug, in, files, a, sub.IdempotencyKey, true)
+	if err != nil && cached && !isReplay(err) {
+		pr, reqDigest, _, err = s.check(ctx, procIDOrSlug, in, files, a, sub.IdempotencyKey, false)
 	}
 	var rp replay
 	if errors.As(err, &rp) {
@@ -203,7 +203,7 @@ func (s *Service) Submit(ctx context.Context, author *account.Principal, procIDO
 			break
 		}
 		s.procs.forget(procIDOrSlug)
-		if pr, _, err = s.check(ctx, procIDOrSlug, in, files, a, sub.IdempotencyKey, false); err != nil {
+		if pr, _, _, err = s.check(ctx, procIDOrSlug, in, files, a, sub.IdempotencyKey, false); err != nil {
 			break
 		}
 	}
@@ -222,13 +222,13 @@ func (s *Service) Submit(ctx context.Context, author *account.Principal, procIDO
 	return Receipt{Statement: st, Token: s.token(st.ID)}, nil
 }
 
-// check reads the procedure (from the cache if cached) and checks the
-// statement against it; an earlier request with the same key is a replay.
+// check reads the procedure (from the cache if useCache and cached there:
+// hit) and checks the statement against it; an earlier request with the same
+// key is a replay.
 func (s *Service) check(ctx context.Context, idOrSlug string, in statement.Input, files []string, a statement.Author,
-	key string, cached bool) (pr procedure.Procedure, reqDigest string, err error) {
+	key string, useCache bool) (pr procedure.Procedure, reqDigest string, hit bool, err error) {
 	err = s.tx.Read(ctx, func(ctx context.Context, r Repos) error {
-		var hit bool
-		if cached {
+		if useCache {
 			pr, hit = s.procs.get(idOrSlug)
 		}
 		if !hit {
@@ -263,7 +263,7 @@ func (s *Service) check(ctx context.Context, idOrSlug string, in statement.Input
 		_, _, err := statement.ChoosePhase(&pr, in, a, s.now())
 		return err
 	})
-	return pr, reqDigest, err
+	return pr, reqDigest, hit, err
 }
 
 // receipt makes the statement with its number, its confirmation mail and its
