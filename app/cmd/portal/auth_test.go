@@ -255,6 +255,35 @@ func TestAPIRateLimitPerIPAcrossInstances(t *testing.T) {
 	}
 }
 
+// Answers from the shared cache count against the API limit too, in the
+// instance's memory: a client asking the same public page gets the limit's
+// worth on an instance, then 429, and its requests still count in Redis once
+// they get past the cache.
+func TestAPIRateLimitCountsCachedAnswers(t *testing.T) {
+	env := newEnv(t)
+	limit := func(c *config) { c.RateLimitAPI = 4 }
+	a, b := env.start(limit), env.start(limit)
+	ca := a.client(t)
+	for i := range 4 {
+		if res := ca.do("GET", "/api/v1/procedures?limit=5", nil); res.Status != 200 {
+			t.Fatalf("request %d: %d %s", i+1, res.Status, res.Body)
+		}
+	}
+	wantProblem(t, ca.do("GET", "/api/v1/procedures?limit=5", nil), 429, "rate_limited")
+	if ra := ca.do("GET", "/api/v1/procedures?limit=5", nil).Header.Get("Retry-After"); ra == "" {
+		t.Fatal("429 without Retry-After")
+	}
+	// The first request was a miss and counted in Redis: on the other
+	// instance three uncached requests are left, then the shared limit says no.
+	cb := ca.on(b)
+	for i := range 3 {
+		if res := cb.do("GET", "/api/v1/organisations", nil); res.Status != 200 {
+			t.Fatalf("other instance, request %d: %d", i+1, res.Status)
+		}
+	}
+	wantProblem(t, cb.do("GET", "/api/v1/organisations", nil), 429, "rate_limited")
+}
+
 func TestRedisDownDegradesAsDesigned(t *testing.T) {
 	env := newEnv(t)
 	up := env.start()
