@@ -52,7 +52,17 @@ func startCluster(t testing.TB, env *testEnv, n int, extra ...string) *balancedC
 		}
 		haproxy = "/usr/sbin/haproxy"
 	}
-	c := &balancedCluster{t: t, env: env, logDir: t.TempDir(), extra: extra}
+	// The logs outlive a failed test: they are what explains it.
+	logDir, err := os.MkdirTemp("", "portal-cluster-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if !t.Failed() {
+			_ = os.RemoveAll(logDir)
+		}
+	})
+	c := &balancedCluster{t: t, env: env, logDir: logDir, extra: extra}
 	for range n {
 		c.addrs = append(c.addrs, freeAddr(t))
 	}
