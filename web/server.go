@@ -199,6 +199,11 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 	cache := publicCache(cfg.PublicCache, d)
 	listening, stopListening := context.WithCancel(context.Background())
 	go cache.Listen(listening)
+	select {
+	case <-cache.Settled():
+	case <-time.After(2 * time.Second):
+		d.Log.Warn("catalogue change notifications not yet subscribed; serving with the cache TTL as bound")
+	}
 	app.Hooks().OnShutdown(func() error { stopListening(); return nil })
 	changes := cache.Invalidates()
 

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -35,8 +36,11 @@ func (n *Notifier) Publish(ctx context.Context) error {
 }
 
 // Listen calls changed for every change another instance announces and after
-// every (re)subscription, until ctx ends or the client is closed.
-func (n *Notifier) Listen(ctx context.Context, changed func()) {
+// every (re)subscription, until ctx ends or the client is closed. It calls
+// settled once, after the first subscription or the first failure.
+func (n *Notifier) Listen(ctx context.Context, changed, settled func()) {
+	var once sync.Once
+	defer once.Do(settled)
 	ps := n.rdb.Subscribe(ctx, n.channel)
 	defer ps.Close()
 	for {
@@ -45,6 +49,7 @@ func (n *Notifier) Listen(ctx context.Context, changed func()) {
 		case ctx.Err() != nil || errors.Is(err, redis.ErrClosed):
 			return
 		case err != nil:
+			once.Do(settled)
 			// go-redis reconnects on the next Receive; do not spin meanwhile.
 			n.log.Debug("change notifications interrupted", slog.String("channel", n.channel), slog.Any("error", err))
 			select {
@@ -56,6 +61,7 @@ func (n *Notifier) Listen(ctx context.Context, changed func()) {
 			switch m := msg.(type) {
 			case *redis.Subscription: // also after a reconnect: changes may have been missed
 				changed()
+				once.Do(settled)
 			case *redis.Message:
 				if m.Payload != n.self {
 					changed()

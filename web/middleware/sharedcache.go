@@ -23,8 +23,9 @@ type Notifier interface {
 	Publish(ctx context.Context) error
 	// Listen calls changed for every change another instance publishes, and
 	// whenever it (re)connects, since changes may have been missed meanwhile;
-	// it returns when ctx ends or the connection is closed for good.
-	Listen(ctx context.Context, changed func())
+	// it returns when ctx ends or the connection is closed for good. It calls
+	// settled once, when the first subscription stands or has failed.
+	Listen(ctx context.Context, changed, settled func())
 }
 
 // SharedCacheConfig are the settings of a SharedCache.
@@ -65,6 +66,8 @@ type SharedCache struct {
 	bytes   int
 	flight  singleflight.Group
 	results *prometheus.CounterVec
+	settled chan struct{} // closed once the first subscription stands or failed
+	settle  sync.Once
 }
 
 type cachedAnswer struct {
@@ -85,7 +88,7 @@ func MarkPublic(c *fiber.Ctx) { c.Locals(localPublic, true) }
 
 // NewSharedCache returns a cache; Listen makes it follow other instances.
 func NewSharedCache(cfg SharedCacheConfig) *SharedCache {
-	s := &SharedCache{cfg: cfg, entries: map[string]*cachedAnswer{}}
+	s := &SharedCache{cfg: cfg, entries: map[string]*cachedAnswer{}, settled: make(chan struct{})}
 	s.results = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "portal_shared_cache_requests_total",
 		Help: "Anonymous public reads by cache result (hit, miss, bypass).",
@@ -98,10 +101,18 @@ func NewSharedCache(cfg SharedCacheConfig) *SharedCache {
 
 // Listen follows the changes other instances publish until ctx ends.
 func (s *SharedCache) Listen(ctx context.Context) {
-	if s.cfg.Notifier != nil {
-		s.cfg.Notifier.Listen(ctx, s.drop)
+	settled := func() { s.settle.Do(func() { close(s.settled) }) }
+	if s.cfg.Notifier == nil {
+		settled()
+		return
 	}
+	s.cfg.Notifier.Listen(ctx, s.drop, settled)
 }
+
+// Settled is closed once Listen hears other instances' changes, or knows it
+// cannot yet. An instance that serves before that keeps answers that the first
+// subscription then drops: wait for it before taking requests.
+func (s *SharedCache) Settled() <-chan struct{} { return s.settled }
 
 // Invalidate drops every entry here and tells the other instances. Publishing
 // does not hold up the request: until it arrives, other instances keep their
