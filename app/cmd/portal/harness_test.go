@@ -91,7 +91,7 @@ func (e *testEnv) start(change ...func(*config)) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := slog.New(slog.NewJSONHandler(testLogWriter(), &slog.HandlerOptions{Level: slog.LevelWarn}))
+	log := slog.New(slog.NewJSONHandler(keptForFailure(t), &slog.HandlerOptions{Level: slog.LevelWarn}))
 	redisLogOnce.Do(func() { redis.LogTo(log) })
 	clock := e.clock
 	if clock == nil {
@@ -123,6 +123,36 @@ func (e *testEnv) start(change ...func(*config)) *testServer {
 }
 
 var redisLogOnce sync.Once
+
+// keptForFailure returns the log of a server that the test shows only if it
+// fails (a 500 is explained there), or os.Stderr when all logs are asked for.
+func keptForFailure(t testing.TB) io.Writer {
+	if os.Getenv("PORTAL_TEST_LOG") != "" {
+		return os.Stderr
+	}
+	w := &lockedBuffer{}
+	t.Cleanup(func() { // registered before the server's: runs after its shutdown
+		if t.Failed() && w.Len() > 0 {
+			t.Logf("server log (warnings and errors):\n%s", w.String())
+		}
+	})
+	return w
+}
+
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) Len() int { b.mu.Lock(); defer b.mu.Unlock(); return b.buf.Len() }
+
+func (b *lockedBuffer) String() string { b.mu.Lock(); defer b.mu.Unlock(); return b.buf.String() }
 
 // testLogWriter keeps server logs out of the test output unless asked for.
 func testLogWriter() io.Writer {
