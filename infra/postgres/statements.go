@@ -115,20 +115,22 @@ func NewStatements(db bun.IDB) *Statements { return &Statements{db: db} }
 var ErrIdempotencyRace = errors.New("a statement with this idempotency key was stored concurrently")
 
 // nextNumberSQL moves a procedure's counter on and answers its code (empty
-// for the first statement) and the new number.
+// for the first statement, whose transaction draws it) and the new number.
+// The code of a new row is NULL, not '': the column is unique, and two rows
+// with '' would make their transactions wait for each other.
 const nextNumberSQL = `
 		INSERT INTO statement_counters (procedure_id, code, last)
-		VALUES (?, '', 1)
+		VALUES (?, NULL, 1)
 		ON CONFLICT (procedure_id) DO UPDATE SET last = statement_counters.last + 1
-		RETURNING code, last`
+		RETURNING coalesce(code, ''), last`
 
 // receiveNumberSQL is nextNumberSQL for a statement checked against one
 // version of the procedure: no row when the procedure has another version.
 const receiveNumberSQL = `
 		INSERT INTO statement_counters (procedure_id, code, last)
-		SELECT ?0, '', 1 WHERE EXISTS (SELECT FROM procedures WHERE id = ?0 AND version = ?1)
+		SELECT ?0, NULL, 1 WHERE EXISTS (SELECT FROM procedures WHERE id = ?0 AND version = ?1)
 		ON CONFLICT (procedure_id) DO UPDATE SET last = statement_counters.last + 1
-		RETURNING code, last`
+		RETURNING coalesce(code, ''), last`
 
 // NextNumber hands out the procedure's code and next running number. The
 // counter row stays locked until the transaction ends, so numbers have no

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -98,5 +99,71 @@ func TestReceiveGivesBackTheNumberOfAFailedWrite(t *testing.T) {
 	}
 	if mails != 3 || entries != 3 {
 		t.Fatalf("%d receipt mails and %d audit entries for 3 statements", mails, entries)
+	}
+}
+
+// The first statements of new procedures arrive at once (a procedure opens,
+// a campaign links it): each procedure numbers them 1, 2, 3 … and none fails.
+// The counter row of a new procedure is created by its first statement; a
+// placeholder code in the unique code column made two such inserts wait for
+// each other, and PostgreSQL answered one with a deadlock.
+func TestFirstStatementsOfNewProceduresAtOnce(t *testing.T) {
+	ctx := context.Background()
+	db, err := postgres.Open(testenv.DatabaseURL(t), postgres.PoolConfig{MaxOpen: 40, MaxIdle: 40})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	org := uuid.New()
+	if _, err := db.ExecContext(ctx, `INSERT INTO organisations (id, name, kind, ags) VALUES (?, 'Stadt', 'municipality', '14522180')`, org); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 10, 5, 12, 0, 0, 0, time.UTC)
+	const procs, each = 12, 6
+	ids := make([]uuid.UUID, procs)
+	for i := range ids {
+		ids[i] = uuid.New()
+		if err := postgres.NewProcedures(db).Insert(ctx, procedure.Procedure{ID: ids[i], OrganisationID: org, Slug: fmt.Sprintf("neu-%d", i),
+			Type: procedure.TypeStatute, Subtype: procedure.SubtypeGehoelzschutzsatzung, Title: "Satzung", AGS: "14522180",
+			CreatedAt: now, UpdatedAt: now, Version: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	errs := make(chan error, procs*each)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for _, proc := range ids {
+		for range each {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				errs <- postgres.NewStatements(db).Receive(ctx, proc, 1, "", strings.Repeat("b", 64),
+					func(code string, seq int) (statement.Statement, *mail.Message, audit.Entry, error) {
+						st := statement.Statement{ID: uuid.New(), ProcedureID: proc, PhaseID: uuid.New(), Seq: seq,
+							Number: statement.FormatReceipt(code, 2026, seq), Channel: statement.ChannelOnline,
+							Kind: statement.SubmitterCitizen, Text: "Stellungnahme", Digest: strings.Repeat("a", 64),
+							ReceivedAt: now, Timely: true, Status: statement.StatusReceived, Topics: []string{}, Version: 1}
+						return st, nil, audit.Entry{At: now, OrganisationID: org, Action: "statement.submit", ObjectType: "statement", ObjectID: st.ID.String()}, nil
+					})
+			}()
+		}
+	}
+	close(start)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatalf("first statements at once: %v", err)
+		}
+	}
+	for _, proc := range ids {
+		var seqs []int
+		if err := db.NewSelect().Table("statements").Column("seq").Where("procedure_id = ?", proc).Order("seq").Scan(ctx, &seqs); err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(seqs) != "[1 2 3 4 5 6]" {
+			t.Fatalf("procedure %s numbered %v", proc, seqs)
+		}
 	}
 }

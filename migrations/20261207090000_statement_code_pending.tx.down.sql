@@ -1,0 +1,1 @@
+ALTER TABLE statement_counters ALTER COLUMN code SET NOT NULL;
