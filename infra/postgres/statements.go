@@ -116,8 +116,9 @@ var ErrIdempotencyRace = errors.New("a statement with this idempotency key was s
 
 // nextNumberSQL moves a procedure's counter on and answers its code (empty
 // for the first statement, whose transaction draws it) and the new number.
-// The code of a new row is NULL, not '': the column is unique, and two rows
-// with '' would make their transactions wait for each other.
+// The code of a new row is NULL, not the empty string: the column is unique,
+// and two rows with the same placeholder would make their transactions wait
+// for each other.
 const nextNumberSQL = `
 		INSERT INTO statement_counters (procedure_id, code, last)
 		VALUES (?, NULL, 1)
