@@ -55,8 +55,8 @@ test: ## Run the tests with -race against the local test services incl. Mailpit 
 faults: ## Fault runs: three instances behind HAProxy, SIGKILL, Redis and PostgreSQL outages, idle connections; prints figures (about 2 min)
 	PORTAL_SERVICES_PROFILE=faults infra/dev/with-env.sh faults $(GO) test -tags faults -run '^TestFaults$$' -v -count=1 -timeout 10m ./app/cmd/portal
 
-bench: ## Run the benchmarks against the local test services (BENCH, PKG)
-	$(WITH_TEST) $(GO) test -run '^$$' -bench '$(BENCH)' -benchmem -count=1 $(TESTFLAGS) $(PKG)
+bench: ## Run the benchmarks against durable local test services of their own (BENCH, PKG)
+	infra/dev/with-env.sh bench $(GO) test -run '^$$' -bench '$(BENCH)' -benchmem -count=1 $(TESTFLAGS) $(PKG)
 
 lint: ## Check formatting, run go vet and the import rules test
 	@unformatted="$$(gofmt -l .)"; if [ -n "$$unformatted" ]; then \

@@ -17,6 +17,9 @@
 #                     S3 (versitygw) 127.0.0.1:59000 (bucket portal-test)
 #            faults   like test, on PostgreSQL 55435, Redis 56382, Mailpit 51028/58028,
 #                     S3 59002: the servers the fault runs (make faults) stop
+#            bench    like test, on PostgreSQL 55436, Redis 56383, Mailpit 51029/58029,
+#                     S3 59003, with PostgreSQL as durable as in production
+#                     (make bench)
 #            cluster  PostgreSQL 127.0.0.1:55434 (db portal),      Redis 127.0.0.1:56381,
 #                     Mailpit SMTP 127.0.0.1:51027, web UI/API 127.0.0.1:58027,
 #                     S3 (versitygw) 127.0.0.1:59001 (bucket portal-cluster),
@@ -56,7 +59,7 @@ die() {
 }
 
 usage() {
-	sed -n '2,21s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
+	sed -n '2,24s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
 	exit 2
 }
 
@@ -90,6 +93,16 @@ faults)
 	S3_PORT=${S3_PORT:-59002}
 	PG_DB=portal_test
 	;;
+bench)
+	# The test profile on ports of its own, but durable: a benchmark measures
+	# commits that reach the disk, as in production.
+	PG_PORT=${PG_PORT:-55436}
+	REDIS_PORT=${REDIS_PORT:-56383}
+	SMTP_PORT=${SMTP_PORT:-51029}
+	MAILPIT_PORT=${MAILPIT_PORT:-58029}
+	S3_PORT=${S3_PORT:-59003}
+	PG_DB=portal_test
+	;;
 cluster)
 	PG_PORT=${PG_PORT:-55434}
 	REDIS_PORT=${REDIS_PORT:-56381}
@@ -100,9 +113,9 @@ cluster)
 	;;
 *) usage ;;
 esac
-# KIND is what the profile is like: faults is a test profile.
+# KIND is what the profile is like: faults and bench are test profiles.
 KIND=$PROFILE
-[ "$PROFILE" = faults ] && KIND=test
+case "$PROFILE" in faults | bench) KIND=test ;; esac
 [[ "$PG_PORT" =~ ^[0-9]+$ ]] || die "PG_PORT must be a port number, got '$PG_PORT'"
 [[ "$REDIS_PORT" =~ ^[0-9]+$ ]] || die "REDIS_PORT must be a port number, got '$REDIS_PORT'"
 [[ "$SMTP_PORT" =~ ^[0-9]+$ ]] || die "SMTP_PORT must be a port number, got '$SMTP_PORT'"
@@ -349,7 +362,7 @@ pg_init() {
 		echo "# Added by infra/dev/services.sh (profile $PROFILE)"
 		echo "listen_addresses = '127.0.0.1'"
 		echo "max_connections = 200"
-		if [ "$KIND" = test ]; then
+		if [ "$KIND" = test ] && [ "$PROFILE" != bench ]; then
 			echo "# Test data is disposable: trade durability for speed."
 			echo "fsync = off"
 			echo "synchronous_commit = off"

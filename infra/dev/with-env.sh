@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Run a command in the local environment of a profile ("run", "test",
-# "cluster" or "faults", the fault runs' test profile).
+# "cluster", "faults", the fault runs' test profile, or "bench", the
+# benchmarks' durable test profile).
 #
 # Usage: infra/dev/with-env.sh [--no-services] PROFILE COMMAND [ARG...]
 #
@@ -23,7 +24,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
 ROOT="$(cd "$HERE/../.." && pwd -P)"
 
 usage() {
-	sed -n '2,5s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
+	sed -n '2,6s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
 	exit 2
 }
 
@@ -36,12 +37,12 @@ fi
 profile=$1
 shift
 case "$profile" in
-run | test | cluster | faults) ;;
+run | test | cluster | faults | bench) ;;
 *) usage ;;
 esac
-# faults is a test profile on servers of its own.
+# faults and bench are test profiles on servers of their own.
 kind=$profile
-[ "$profile" = faults ] && kind=test
+case "$profile" in faults | bench) kind=test ;; esac
 
 if [ "$services" = 1 ]; then
 	"$HERE/services.sh" up "$profile"
