@@ -44,7 +44,8 @@ type Store interface {
 	// version (else statement.ErrProcedureChanged), and stores the online
 	// statement that build makes with it, its confirmation mail (nil: none)
 	// and audit entry, all in one transaction of its own (or of the
-	// repositories' one); a key race as with Insert.
+	// repositories' one); a key race as with Insert. build may be called
+	// more than once; the statement of its last call is the one stored.
 	Receive(ctx context.Context, procedureID uuid.UUID, version int, key, requestDigest string,
 		build func(code string, seq int) (statement.Statement, *mail.Message, daudit.Entry, error)) error
 	ByIdempotencyKey(ctx context.Context, procedureID uuid.UUID, key string) (statement.Statement, string, error)

@@ -21,6 +21,13 @@ func SetWalkBudget(n int) (restore func()) {
 	return func() { walkBudget, walkPerRow = oldBudget, oldPerRow }
 }
 
+// Pending answers how many submissions wait for a batch of the intake.
+func (in *Intake) Pending() int {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return len(in.pending)
+}
+
 type referenceRow struct {
 	ID          uuid.UUID `bun:"id"`
 	PublishedAt time.Time `bun:"published_at"`

@@ -105,10 +105,18 @@ func (r statementRow) toDomain() statement.Statement {
 }
 
 // Statements is the statement repository.
-type Statements struct{ db bun.IDB }
+type Statements struct {
+	db     bun.IDB
+	intake *Intake
+}
 
 // NewStatements returns the repository over db (a pool or a transaction).
 func NewStatements(db bun.IDB) *Statements { return &Statements{db: db} }
+
+// Through makes Receive on the pool write through the intake, together with
+// the submissions that arrive at the same time; inside a transaction it has
+// no effect.
+func (s *Statements) Through(intake *Intake) *Statements { s.intake = intake; return s }
 
 // ErrIdempotencyRace is returned by Insert when another request with the same
 // idempotency key committed first; the caller reads that one.
@@ -167,13 +175,15 @@ func (s *Statements) nextNumberOf(ctx context.Context, procedureID uuid.UUID, ve
 }
 
 // Receive takes the procedure's next number, if the procedure still has the
-// version the statement was checked against (else ErrProcedureChanged),
-// and stores the statement that build makes with it, with its confirmation mail (nil: none) and audit
-// entry, in one transaction; a failed write rolls the number back, so
-// numbers have no gaps. On the pool it sends two messages, "BEGIN; take the
-// number" and "store everything; COMMIT": two round trips, and the counter
-// row stays locked for one of them and for build. Inside a transaction the
-// statements go one by one.
+// version the statement was checked against (else ErrProcedureChanged), and
+// stores the statement that build makes with it, with its confirmation mail
+// (nil: none) and audit entry, in one transaction; a failed write rolls the
+// number back, so numbers have no gaps. On the pool it sends two messages,
+// "BEGIN; take the number" and "store everything; COMMIT": two round trips,
+// and the counter row stays locked for one of them and for build. Through an
+// intake, that transaction also stores the submissions that arrived with this
+// one. Inside a transaction the statements go one by one. build may be called
+// again when a batch is rolled back; the statement of its last call is stored.
 func (s *Statements) Receive(ctx context.Context, procedureID uuid.UUID, version int, key, requestDigest string,
 	build func(code string, seq int) (statement.Statement, *mail.Message, audit.Entry, error)) error {
 	db, ok := s.db.(*bun.DB)
@@ -186,7 +196,7 @@ func (s *Statements) Receive(ctx context.Context, procedureID uuid.UUID, version
 		if err != nil {
 			return err
 		}
-		q, err := s.receivedQuery(st, key, requestDigest, receipt, entry)
+		q, err := receivedQuery(s.db, []received{{st, key, requestDigest, receipt, entry}})
 		if err != nil {
 			return err
 		}
@@ -194,6 +204,13 @@ func (s *Statements) Receive(ctx context.Context, procedureID uuid.UUID, version
 			return insertError(err)
 		}
 		return nil
+	}
+	if s.intake != nil {
+		err := s.intake.receive(ctx, &arrival{procedureID: procedureID, version: version, key: key,
+			requestDigest: requestDigest, build: build})
+		if !errors.Is(err, errWriteAlone) {
+			return err
+		}
 	}
 	conn, err := db.Conn(ctx)
 	if err != nil {
@@ -207,7 +224,7 @@ func (s *Statements) Receive(ctx context.Context, procedureID uuid.UUID, version
 			if err != nil {
 				return nil, err
 			}
-			q, err := s.receivedQuery(st, key, requestDigest, receipt, entry)
+			q, err := receivedQuery(db, []received{{st, key, requestDigest, receipt, entry}})
 			if err != nil {
 				return nil, err
 			}
@@ -242,16 +259,7 @@ func receiveOn(ctx context.Context, pg *pgconn.PgConn, gen schema.QueryGen, proc
 		return fmt.Errorf("take statement number: %w", err)
 	}
 	if code == "" { // the procedure's first statement
-		res, err := pg.Exec(ctx, "SELECT nextval('statement_code_seq')").ReadAll()
-		if err != nil {
-			return err
-		}
-		n, err := strconv.ParseInt(string(res[0].Rows[0][0]), 10, 64)
-		if err != nil {
-			return fmt.Errorf("take procedure code: %w", err)
-		}
-		code = statement.ProcedureCode(n)
-		if _, err := pg.Exec(ctx, gen.FormatQuery(`UPDATE statement_counters SET code = ? WHERE procedure_id = ?`, code, procedureID)).ReadAll(); err != nil {
+		if code, err = drawProcedureCode(ctx, pg, gen, procedureID); err != nil {
 			return err
 		}
 	}
@@ -265,25 +273,42 @@ func receiveOn(ctx context.Context, pg *pgconn.PgConn, gen schema.QueryGen, proc
 	return nil
 }
 
-// receivedQuery stores a received statement, its attachments, its
-// confirmation mail (nil: none) and its audit entry in one statement.
-func (s *Statements) receivedQuery(st statement.Statement, key, requestDigest string,
-	receipt *mail.Message, entry audit.Entry) (*bun.InsertQuery, error) {
-	row := statementRowFrom(st, key, requestDigest)
-	q := s.db.NewInsert().With("statement", s.db.NewInsert().Model(&row))
-	if len(st.Attachments) > 0 {
-		rows := attachmentRows(st)
-		q = q.With("attachments", s.db.NewInsert().Model(&rows))
-	}
-	if receipt != nil {
-		m, err := outboxRowFrom(*receipt)
-		if err != nil {
-			return nil, err
+// received is a statement ready to be stored, with its idempotency key and
+// request digest, its confirmation mail (nil: none) and its audit entry.
+type received struct {
+	st                 statement.Statement
+	key, requestDigest string
+	receipt            *mail.Message
+	entry              audit.Entry
+}
+
+// receivedQuery stores received statements, their attachments, confirmation
+// mails and audit entries in one statement.
+func receivedQuery(db bun.IDB, items []received) (*bun.InsertQuery, error) {
+	rows := make([]statementRow, 0, len(items))
+	var atts []attachmentRow
+	var mails []outboxRow
+	entries := make([]auditRow, 0, len(items))
+	for _, it := range items {
+		rows = append(rows, statementRowFrom(it.st, it.key, it.requestDigest))
+		atts = append(atts, attachmentRows(it.st)...)
+		if it.receipt != nil {
+			m, err := outboxRowFrom(*it.receipt)
+			if err != nil {
+				return nil, err
+			}
+			mails = append(mails, m)
 		}
-		q = q.With("receipt", s.db.NewInsert().Model(&m).ExcludeColumn("attempts"))
+		entries = append(entries, auditRowFrom(it.entry))
 	}
-	a := auditRowFrom(entry)
-	return q.Model(&a).ExcludeColumn("id"), nil
+	q := db.NewInsert().With("statements", db.NewInsert().Model(&rows))
+	if len(atts) > 0 {
+		q = q.With("attachments", db.NewInsert().Model(&atts))
+	}
+	if len(mails) > 0 {
+		q = q.With("receipts", db.NewInsert().Model(&mails).ExcludeColumn("attempts"))
+	}
+	return q.Model(&entries).ExcludeColumn("id"), nil
 }
 
 func attachmentRows(st statement.Statement) []attachmentRow {

@@ -232,8 +232,10 @@ func newServices(cfg config, db *bun.DB, log *slog.Logger, now func() time.Time)
 		return appproc.Repos{Procedures: postgres.NewProcedures(idb), Documents: postgres.NewDocuments(idb),
 			Organisations: postgres.NewOrganisations(idb), Audit: postgres.NewAudit(idb)}
 	})
+	// Submissions that arrive together are written in one transaction.
+	intake := postgres.NewIntake(db)
 	stmtRunner := postgres.NewRunner(db, func(idb bun.IDB) appstmt.Repos {
-		return appstmt.Repos{Statements: postgres.NewStatements(idb), Procedures: postgres.NewProcedures(idb),
+		return appstmt.Repos{Statements: postgres.NewStatements(idb).Through(intake), Procedures: postgres.NewProcedures(idb),
 			Documents: postgres.NewDocuments(idb), Audit: postgres.NewAudit(idb), Mail: postgres.NewOutbox(idb),
 			Organisations: postgres.NewOrganisations(idb)}
 	})

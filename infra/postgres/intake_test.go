@@ -1,0 +1,242 @@
+package postgres_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"beteiligungsportal/domain/audit"
+	"beteiligungsportal/domain/mail"
+	"beteiligungsportal/domain/procedure"
+	"beteiligungsportal/domain/statement"
+	"beteiligungsportal/infra/postgres"
+	"beteiligungsportal/infra/testenv"
+)
+
+// Submissions that arrive while a batch is written are stored together by
+// the next transaction. One that fails in such a batch (refused while
+// building, its idempotency key used twice, a receipt that cannot be queued,
+// checked against an old version of its procedure, or withdrawn while
+// waiting) fails alone: the others are stored, and the numbers have no gaps.
+func TestIntakeWritesSubmissionsThatArriveTogether(t *testing.T) {
+	ctx := context.Background()
+	db, err := postgres.Open(testenv.DatabaseURL(t), postgres.PoolConfig{MaxOpen: 10, MaxIdle: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	org := uuid.New()
+	if _, err := db.ExecContext(ctx, `INSERT INTO organisations (id, name, kind, ags) VALUES (?, 'Stadt', 'municipality', '14522180')`, org); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 10, 5, 12, 0, 0, 0, time.UTC)
+	a, b := uuid.New(), uuid.New()
+	for i, id := range []uuid.UUID{a, b} {
+		if err := postgres.NewProcedures(db).Insert(ctx, procedure.Procedure{ID: id, OrganisationID: org, Slug: fmt.Sprintf("sammel-%d", i),
+			Type: procedure.TypeStatute, Subtype: procedure.SubtypeGehoelzschutzsatzung, Title: "Satzung", AGS: "14522180",
+			CreatedAt: now, UpdatedAt: now, Version: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	intake := postgres.NewIntake(db)
+	errRefused := errors.New("refused while building")
+
+	type sub struct {
+		proc    uuid.UUID
+		version int
+		key     string
+		refuse  bool // build fails
+		badMail bool // a receipt without recipient
+		cancel  bool // withdrawn while waiting
+	}
+	ids := map[uuid.UUID]bool{} // every statement stored
+	receive := func(ctx context.Context, s sub) (uuid.UUID, error) {
+		var id uuid.UUID
+		err := postgres.NewStatements(db).Through(intake).Receive(ctx, s.proc, s.version, s.key, strings.Repeat("b", 64),
+			func(code string, seq int) (statement.Statement, *mail.Message, audit.Entry, error) {
+				if s.refuse {
+					return statement.Statement{}, nil, audit.Entry{}, errRefused
+				}
+				st := statement.Statement{ID: uuid.New(), ProcedureID: s.proc, PhaseID: uuid.New(), Seq: seq,
+					Number: statement.FormatReceipt(code, 2026, seq), Channel: statement.ChannelOnline,
+					Kind: statement.SubmitterCitizen, Text: fmt.Sprintf("Stellungnahme %d", seq), Digest: strings.Repeat("a", 64),
+					ReceivedAt: now, Timely: true, Status: statement.StatusReceived, Topics: []string{}, Version: 1}
+				id = st.ID
+				m := mail.Message{To: "erika@example.org", Subject: "Eingang", Text: st.Number, Kind: "statement.receipt", Ref: st.ID.String()}
+				if s.badMail {
+					m.To = ""
+				}
+				return st, &m, audit.Entry{At: now, OrganisationID: org, Action: "statement.submit", ObjectType: "statement", ObjectID: st.ID.String()}, nil
+			})
+		return id, err
+	}
+	// The first statements of both procedures create their counter rows.
+	for _, p := range []uuid.UUID{a, b} {
+		id, err := receive(ctx, sub{proc: p, version: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[id] = true
+	}
+
+	wrong := errors.New("any error")
+	oneRace := errors.New("stored, or the key race for one of them")
+	for _, tc := range []struct {
+		name     string
+		subs     []sub
+		want     []error // nil: stored; wrong: any error, nothing stored
+		together bool    // the stored ones share one transaction
+	}{
+		{"together", []sub{{proc: a, version: 1}, {proc: b, version: 1}, {proc: a, version: 1}, {proc: a, version: 1, key: "k1"}, {proc: b, version: 1}},
+			[]error{nil, nil, nil, nil, nil}, true},
+		{"one refused while building", []sub{{proc: a, version: 1}, {proc: a, version: 1, refuse: true}, {proc: b, version: 1}},
+			[]error{nil, errRefused, nil}, false},
+		{"the same key twice", []sub{{proc: a, version: 1, key: "k2"}, {proc: a, version: 1}, {proc: a, version: 1, key: "k2"}},
+			[]error{oneRace, nil, oneRace}, false},
+		{"a receipt that cannot be queued", []sub{{proc: b, version: 1}, {proc: b, version: 1, badMail: true}, {proc: a, version: 1}},
+			[]error{nil, wrong, nil}, false},
+		{"checked against an old version", []sub{{proc: a, version: 1}, {proc: b, version: 7}, {proc: a, version: 0}, {proc: b, version: 1}},
+			[]error{nil, statement.ErrProcedureChanged, statement.ErrProcedureChanged, nil}, false},
+		{"withdrawn while waiting", []sub{{proc: a, version: 1}, {proc: b, version: 1, cancel: true}, {proc: a, version: 1}},
+			[]error{nil, context.Canceled, nil}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			// A transaction holds procedure a's counter: the first submission
+			// waits for it in its batch, and the case's submissions gather in
+			// the queue meanwhile.
+			hold, err := db.BeginTx(ctx, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer hold.Rollback()
+			if _, err := hold.ExecContext(ctx, `SELECT FROM statement_counters WHERE procedure_id = ? FOR UPDATE`, a); err != nil {
+				t.Fatal(err)
+			}
+			door := make(chan error, 1)
+			go func() {
+				id, err := receive(ctx, sub{proc: a, version: 1})
+				if err == nil {
+					ids[id] = true
+				}
+				door <- err
+			}()
+			waitFor(t, func() bool { // the first submission's batch waits for the lock
+				var waiting int
+				err := db.QueryRowContext(ctx, `SELECT count(*) FROM pg_stat_activity
+					WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waiting)
+				return err == nil && waiting == 1 && intake.Pending() == 0
+			})
+			type outcome struct {
+				id  uuid.UUID
+				err error
+			}
+			outcomes := make([]chan outcome, len(tc.subs))
+			cancels := make([]context.CancelFunc, len(tc.subs))
+			for i, s := range tc.subs {
+				outcomes[i] = make(chan outcome, 1)
+				var sctx context.Context
+				sctx, cancels[i] = context.WithCancel(ctx)
+				defer cancels[i]()
+				go func() {
+					id, err := receive(sctx, s)
+					outcomes[i] <- outcome{id, err}
+				}()
+				waitFor(t, func() bool { return intake.Pending() == i+1 })
+			}
+			for i, s := range tc.subs {
+				if s.cancel {
+					cancels[i]()
+				}
+			}
+			waitFor(t, func() bool {
+				n := 0
+				for _, s := range tc.subs {
+					if !s.cancel {
+						n++
+					}
+				}
+				return intake.Pending() == n
+			})
+			if err := hold.Commit(); err != nil {
+				t.Fatal(err)
+			}
+			if err := <-door; err != nil {
+				t.Fatalf("the first submission: %v", err)
+			}
+			var stored []uuid.UUID
+			races := 0
+			for i, want := range tc.want {
+				o := <-outcomes[i]
+				if want == oneRace {
+					if errors.Is(o.err, postgres.ErrIdempotencyRace) {
+						races++
+						continue
+					}
+					want = nil
+				}
+				switch {
+				case want == nil && o.err != nil:
+					t.Errorf("submission %d: %v, want it stored", i, o.err)
+				case want == wrong && o.err == nil, want != nil && want != wrong && !errors.Is(o.err, want):
+					t.Errorf("submission %d: %v, want %v", i, o.err, want)
+				case o.err == nil:
+					stored = append(stored, o.id)
+					ids[o.id] = true
+				}
+			}
+			if slices.Contains(tc.want, oneRace) && races != 1 {
+				t.Errorf("%d submissions with the same key lost the race, want 1", races)
+			}
+			if tc.together {
+				var txs int
+				if err := db.NewSelect().TableExpr("statements").ColumnExpr("count(DISTINCT xmin::text)").
+					Where("id IN (?)", bun.In(stored)).Scan(ctx, &txs); err != nil {
+					t.Fatal(err)
+				}
+				if txs != 1 {
+					t.Errorf("%d submissions that arrived together stored by %d transactions, want 1", len(stored), txs)
+				}
+			}
+		})
+	}
+
+	// Every procedure numbers its statements 1, 2, 3 … without gaps, and
+	// every statement stored has its receipt mail and audit entry, and only
+	// those.
+	for _, p := range []uuid.UUID{a, b} {
+		var seqs []int
+		if err := db.NewSelect().Table("statements").Column("seq").Where("procedure_id = ?", p).Order("seq").Scan(ctx, &seqs); err != nil {
+			t.Fatal(err)
+		}
+		for i, seq := range seqs {
+			if seq != i+1 {
+				t.Fatalf("procedure numbered %v", seqs)
+			}
+		}
+	}
+	var statements, mails, entries int
+	if err := db.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM statements), (SELECT count(*) FROM mail_outbox),
+		(SELECT count(*) FROM audit_log WHERE action = 'statement.submit')`).Scan(&statements, &mails, &entries); err != nil {
+		t.Fatal(err)
+	}
+	if statements != len(ids) || mails != len(ids) || entries != len(ids) {
+		t.Fatalf("%d statements, %d receipt mails and %d audit entries stored, %d accepted", statements, mails, entries, len(ids))
+	}
+}
+
+// waitFor polls cond for up to ten seconds.
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not reached in 10 s")
+		}
+	}
+}
