@@ -3,8 +3,10 @@
 # Local PostgreSQL, Redis and the mail catcher Mailpit are started on demand
 # by infra/dev/services.sh (profile "run" for make run and friends, profile
 # "test" for tests, which also gets an S3 server, versitygw; profile "cluster"
-# for make run-cluster, with an S3 server too; both tools are built from the
-# versions in tools/go.mod); infra/dev/with-env.sh provides the environment.
+# for make run-cluster, with an S3 server too; "bench" for make bench, a test
+# profile whose PostgreSQL flushes every commit as in production; both tools
+# are built from the versions in tools/go.mod); infra/dev/with-env.sh provides
+# the environment.
 # make run-cluster (infra/dev/cluster.sh) runs three instances behind HAProxy. DATABASE_URL, REDIS_URL, SMTP_URL (for tests together with
 # PORTAL_TEST_MAILPIT_URL) and PORTAL_TEST_S3_URL set in the environment take
 # precedence over the local services.
@@ -97,6 +99,7 @@ services-down: ## Stop local PostgreSQL, Redis, Mailpit and S3 of all profiles
 	infra/dev/services.sh down test
 	infra/dev/services.sh down cluster
 	infra/dev/services.sh down faults
+	infra/dev/services.sh down bench
 
 compose-up: ## Build and start the Docker Compose stack on :8080
 	infra/dev/with-env.sh --no-services run $(COMPOSE) up --build --detach
@@ -109,6 +112,7 @@ clean: ## Stop local services and delete .data (databases, binaries, secret)
 	-infra/dev/services.sh down test
 	-infra/dev/services.sh down cluster
 	-infra/dev/services.sh down faults
+	-infra/dev/services.sh down bench
 	@# PostgreSQL data may live outside .data (see pg.location), remove it too.
 	@for loc in .data/run/pg.location .data/test/pg.location .data/cluster/pg.location .data/faults/pg.location; do \
 		if [ -s "$$loc" ] && [ "$$(cat "$$loc")" != . ]; then rm -rf "$$(cat "$$loc")"; fi; \
