@@ -3,7 +3,6 @@ package postgres_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -14,7 +13,6 @@ import (
 
 	"beteiligungsportal/domain/audit"
 	"beteiligungsportal/domain/mail"
-	"beteiligungsportal/domain/procedure"
 	"beteiligungsportal/domain/statement"
 	"beteiligungsportal/infra/postgres"
 	"beteiligungsportal/infra/testenv"
@@ -32,19 +30,8 @@ func TestIntakeWritesSubmissionsThatArriveTogether(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	org := uuid.New()
-	if _, err := db.ExecContext(ctx, `INSERT INTO organisations (id, name, kind, ags) VALUES (?, 'Stadt', 'municipality', '14522180')`, org); err != nil {
-		t.Fatal(err)
-	}
-	now := time.Date(2026, 10, 5, 12, 0, 0, 0, time.UTC)
-	a, b := uuid.New(), uuid.New()
-	for i, id := range []uuid.UUID{a, b} {
-		if err := postgres.NewProcedures(db).Insert(ctx, procedure.Procedure{ID: id, OrganisationID: org, Slug: fmt.Sprintf("sammel-%d", i),
-			Type: procedure.TypeStatute, Subtype: procedure.SubtypeGehoelzschutzsatzung, Title: "Satzung", AGS: "14522180",
-			CreatedAt: now, UpdatedAt: now, Version: 1}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	org, procs := testProcedures(t, db, "sammel", 2)
+	a, b := procs[0], procs[1]
 	intake := postgres.NewIntake(db)
 	errRefused := errors.New("refused while building")
 
@@ -64,16 +51,13 @@ func TestIntakeWritesSubmissionsThatArriveTogether(t *testing.T) {
 				if s.refuse {
 					return statement.Statement{}, nil, audit.Entry{}, errRefused
 				}
-				st := statement.Statement{ID: uuid.New(), ProcedureID: s.proc, PhaseID: uuid.New(), Seq: seq,
-					Number: statement.FormatReceipt(code, 2026, seq), Channel: statement.ChannelOnline,
-					Kind: statement.SubmitterCitizen, Text: fmt.Sprintf("Stellungnahme %d", seq), Digest: strings.Repeat("a", 64),
-					ReceivedAt: now, Timely: true, Status: statement.StatusReceived, Topics: []string{}, Version: 1}
+				st, entry := receivedOnline(org, s.proc, code, seq)
 				id = st.ID
 				m := mail.Message{To: "erika@example.org", Subject: "Eingang", Text: st.Number, Kind: "statement.receipt", Ref: st.ID.String()}
 				if s.badMail {
 					m.To = ""
 				}
-				return st, &m, audit.Entry{At: now, OrganisationID: org, Action: "statement.submit", ObjectType: "statement", ObjectID: st.ID.String()}, nil
+				return st, &m, entry, nil
 			})
 		return id, err
 	}

@@ -32,16 +32,8 @@ func TestReceiveGivesBackTheNumberOfAFailedWrite(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	org, proc := uuid.New(), uuid.New()
-	if _, err := db.ExecContext(ctx, `INSERT INTO organisations (id, name, kind, ags) VALUES (?, 'Stadt', 'municipality', '14522180')`, org); err != nil {
-		t.Fatal(err)
-	}
-	now := time.Date(2026, 10, 5, 12, 0, 0, 0, time.UTC)
-	if err := postgres.NewProcedures(db).Insert(ctx, procedure.Procedure{ID: proc, OrganisationID: org, Slug: "nummern",
-		Type: procedure.TypeStatute, Subtype: procedure.SubtypeGehoelzschutzsatzung, Title: "Satzung", AGS: "14522180",
-		CreatedAt: now, UpdatedAt: now, Version: 1}); err != nil {
-		t.Fatal(err)
-	}
+	org, procs := testProcedures(t, db, "nummern", 1)
+	proc := procs[0]
 	errRefused := errors.New("refused while building")
 	var numbers []string
 	version := 1
@@ -51,13 +43,10 @@ func TestReceiveGivesBackTheNumberOfAFailedWrite(t *testing.T) {
 				if refuse {
 					return statement.Statement{}, nil, audit.Entry{}, errRefused
 				}
-				st := statement.Statement{ID: uuid.New(), ProcedureID: proc, PhaseID: uuid.New(), Seq: seq,
-					Number: statement.FormatReceipt(code, 2026, seq), Channel: statement.ChannelOnline,
-					Kind: statement.SubmitterCitizen, Text: fmt.Sprintf("Stellungnahme %d", seq), Digest: strings.Repeat("a", 64),
-					ReceivedAt: now, Timely: true, Status: statement.StatusReceived, Topics: []string{}, Version: 1}
+				st, entry := receivedOnline(org, proc, code, seq)
 				numbers = append(numbers, st.Number)
 				m := mail.Message{To: "erika@example.org", Subject: "Eingang", Text: st.Number, Kind: "statement.receipt", Ref: st.ID.String()}
-				return st, &m, audit.Entry{At: now, OrganisationID: org, Action: "statement.submit", ObjectType: "statement", ObjectID: st.ID.String()}, nil
+				return st, &m, entry, nil
 			})
 	}
 	inTx := func(key string, refuse bool) error {
@@ -114,21 +103,8 @@ func TestFirstStatementsOfNewProceduresAtOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	org := uuid.New()
-	if _, err := db.ExecContext(ctx, `INSERT INTO organisations (id, name, kind, ags) VALUES (?, 'Stadt', 'municipality', '14522180')`, org); err != nil {
-		t.Fatal(err)
-	}
-	now := time.Date(2026, 10, 5, 12, 0, 0, 0, time.UTC)
 	const procs, each = 12, 6
-	ids := make([]uuid.UUID, procs)
-	for i := range ids {
-		ids[i] = uuid.New()
-		if err := postgres.NewProcedures(db).Insert(ctx, procedure.Procedure{ID: ids[i], OrganisationID: org, Slug: fmt.Sprintf("neu-%d", i),
-			Type: procedure.TypeStatute, Subtype: procedure.SubtypeGehoelzschutzsatzung, Title: "Satzung", AGS: "14522180",
-			CreatedAt: now, UpdatedAt: now, Version: 1}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	org, ids := testProcedures(t, db, "neu", procs)
 	errs := make(chan error, procs*each)
 	start := make(chan struct{})
 	var wg sync.WaitGroup
@@ -140,11 +116,8 @@ func TestFirstStatementsOfNewProceduresAtOnce(t *testing.T) {
 				<-start
 				errs <- postgres.NewStatements(db).Receive(ctx, proc, 1, "", strings.Repeat("b", 64),
 					func(code string, seq int) (statement.Statement, *mail.Message, audit.Entry, error) {
-						st := statement.Statement{ID: uuid.New(), ProcedureID: proc, PhaseID: uuid.New(), Seq: seq,
-							Number: statement.FormatReceipt(code, 2026, seq), Channel: statement.ChannelOnline,
-							Kind: statement.SubmitterCitizen, Text: "Stellungnahme", Digest: strings.Repeat("a", 64),
-							ReceivedAt: now, Timely: true, Status: statement.StatusReceived, Topics: []string{}, Version: 1}
-						return st, nil, audit.Entry{At: now, OrganisationID: org, Action: "statement.submit", ObjectType: "statement", ObjectID: st.ID.String()}, nil
+						st, entry := receivedOnline(org, proc, code, seq)
+						return st, nil, entry, nil
 					})
 			}()
 		}
@@ -166,4 +139,37 @@ func TestFirstStatementsOfNewProceduresAtOnce(t *testing.T) {
 			t.Fatalf("procedure %s numbered %v", proc, seqs)
 		}
 	}
+}
+
+// testProcedures creates an organisation and n procedures of it, open to
+// statements at version 1, with slugs slug-0, slug-1 ….
+func testProcedures(t *testing.T, db *bun.DB, slug string, n int) (org uuid.UUID, ids []uuid.UUID) {
+	t.Helper()
+	ctx := context.Background()
+	org = uuid.New()
+	if _, err := db.ExecContext(ctx, `INSERT INTO organisations (id, name, kind, ags) VALUES (?, 'Stadt', 'municipality', '14522180')`, org); err != nil {
+		t.Fatal(err)
+	}
+	ids = make([]uuid.UUID, n)
+	for i := range ids {
+		ids[i] = uuid.New()
+		if err := postgres.NewProcedures(db).Insert(ctx, procedure.Procedure{ID: ids[i], OrganisationID: org, Slug: fmt.Sprintf("%s-%d", slug, i),
+			Type: procedure.TypeStatute, Subtype: procedure.SubtypeGehoelzschutzsatzung, Title: "Satzung", AGS: "14522180",
+			CreatedAt: testNow, UpdatedAt: testNow, Version: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return org, ids
+}
+
+var testNow = time.Date(2026, 10, 5, 12, 0, 0, 0, time.UTC)
+
+// receivedOnline is a statement to proc received online under number seq of
+// code, with its audit entry.
+func receivedOnline(org, proc uuid.UUID, code string, seq int) (statement.Statement, audit.Entry) {
+	st := statement.Statement{ID: uuid.New(), ProcedureID: proc, PhaseID: uuid.New(), Seq: seq,
+		Number: statement.FormatReceipt(code, 2026, seq), Channel: statement.ChannelOnline,
+		Kind: statement.SubmitterCitizen, Text: fmt.Sprintf("Stellungnahme %d", seq), Digest: strings.Repeat("a", 64),
+		ReceivedAt: testNow, Timely: true, Status: statement.StatusReceived, Topics: []string{}, Version: 1}
+	return st, audit.Entry{At: testNow, OrganisationID: org, Action: "statement.submit", ObjectType: "statement", ObjectID: st.ID.String()}
 }
