@@ -29,7 +29,7 @@ func registerSurveys(api fiber.Router, cfg Config, svc *appsurvey.Service, limit
 	bySurvey := middleware.Rule{Limiter: limiter, Name: "survey-proc", Rate: cfg.RateLimitStatementsProc,
 		Burst: cfg.RateLimitStatementsProc, Period: time.Minute, Policy: middleware.FailOpen,
 		Key: procedureKey}
-	limited := []fiber.Handler{middleware.RateLimit(byIP, log), middleware.RateLimit(bySurvey, log)}
+	limited := []fiber.Handler{middleware.RateLimits(log, byIP, bySurvey)}
 
 	api.Get("/procedures/:id/survey", h.Get)
 	api.Put("/procedures/:id/survey", h.Save)

@@ -239,13 +239,22 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 	// instances.
 	apiHere := apiLimit
 	apiHere.Limiter = middleware.NewMemoryLimiter()
+	// A statement submission counts against the API limit in Redis together
+	// with its own two limits, in one round trip (its route below).
+	apiElsewhere := apiLimit
+	apiElsewhere.Key = func(c *fiber.Ctx) string {
+		if isStatementSubmission(c) {
+			return ""
+		}
+		return apiLimit.Key(c)
+	}
 	api := app.Group("/api/v1",
 		middleware.RateLimit(apiHere, d.Log),
 		middleware.Authenticate(sessions, cookie, d.Accounts),
 		csrfProtect,
 		noStore,
 		cache.Handler(),
-		middleware.RateLimit(apiLimit, d.Log))
+		middleware.RateLimit(apiElsewhere, d.Log))
 	api.Post("/auth/login", auth.Login)
 	api.Post("/auth/logout", auth.Logout)
 	api.Post("/auth/logout-all", auth.LogoutAll)
@@ -288,7 +297,7 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 	api.Get("/procedures/:id/documents/:doc/file", procs.DownloadDocument)
 
 	api.Get("/privacy-notice", stmts.PrivacyNotice)
-	api.Post("/procedures/:id/statements", middleware.RateLimit(stmtByIP, d.Log), middleware.RateLimit(stmtByProc, d.Log), stmts.Submit)
+	api.Post("/procedures/:id/statements", middleware.RateLimits(d.Log, apiLimit, stmtByIP, stmtByProc), stmts.Submit)
 	api.Post("/receipts/check", stmts.CheckReceipt)
 	api.Post("/receipts/withdraw", stmts.Withdraw)
 	api.Get("/procedures/:id/statements", stmts.List)
@@ -334,6 +343,17 @@ func procedureKey(c *fiber.Ctx) string {
 		return id.String()
 	}
 	return strings.ToLower(p)
+}
+
+// isStatementSubmission tells the route POST /api/v1/procedures/:id/statements
+// (routing is strict and case-sensitive: no other spelling reaches it).
+func isStatementSubmission(c *fiber.Ctx) bool {
+	if c.Method() != fiber.MethodPost {
+		return false
+	}
+	id, ok := strings.CutPrefix(c.Path(), "/api/v1/procedures/")
+	id, ok2 := strings.CutSuffix(id, "/statements")
+	return ok && ok2 && id != "" && !strings.Contains(id, "/")
 }
 
 // isUpload tells the routes that take files, which may be larger than other

@@ -66,3 +66,32 @@ func TestProcedureKey(t *testing.T) {
 		}
 	}
 }
+
+// Only the submission route skips the API group's Redis limit (it counts the
+// API limit itself): other methods, spellings and deeper paths do not.
+func TestIsStatementSubmission(t *testing.T) {
+	for _, tc := range []struct {
+		method, path string
+		want         bool
+	}{
+		{"POST", "/api/v1/procedures/bplan-12/statements", true},
+		{"POST", "/api/v1/procedures/01a24f28-8e5a-7373-bb00-d0e3139e469f/statements", true},
+		{"GET", "/api/v1/procedures/bplan-12/statements", false},
+		{"POST", "/api/v1/procedures/bplan-12/statements/manual", false},
+		{"POST", "/api/v1/procedures/bplan-12/statements/", false},
+		{"POST", "/api/v1/procedures//statements", false},
+		{"POST", "/api/v1/procedures/a/b/statements", false},
+		{"POST", "/api/v1/Procedures/bplan-12/statements", false},
+		{"POST", "/api/v1/procedures/bplan-12/survey/responses", false},
+	} {
+		app := fiber.New()
+		var got bool
+		app.Use(func(c *fiber.Ctx) error { got = isStatementSubmission(c); return nil })
+		if _, err := app.Test(httptest.NewRequest(tc.method, tc.path, nil)); err != nil {
+			t.Fatal(err)
+		}
+		if got != tc.want {
+			t.Errorf("%s %s: %v, want %v", tc.method, tc.path, got, tc.want)
+		}
+	}
+}

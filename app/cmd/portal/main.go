@@ -362,7 +362,7 @@ func newApp(cfg config, log *slog.Logger, db *bun.DB, rdb *goredis.Client, now f
 		Surveys:        svc.surveys,
 		Defects:        defectDeps(cfg, svc),
 		Dialogs:        dialogDeps(cfg, svc),
-		Limiter:        redis.NewLimiter(rdb, breaker, cfg.RedisPrefix+"rl:"),
+		Limiter:        limiter{redis.NewLimiter(rdb, breaker, cfg.RedisPrefix+"rl:")},
 		SessionStorage: redis.NewSessionStore(rdb, breaker, cfg.Secret, cfg.RedisPrefix+"sess:"),
 		Checks:         checks,
 		Draining:       draining,
@@ -419,4 +419,20 @@ func createAdmin(ctx context.Context, cfg config, args []string, stdin io.Reader
 func isTerminal(f *os.File) bool {
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// limiter is the Redis limiter as the web layer's MultiLimiter.
+type limiter struct{ *redis.Limiter }
+
+func (l limiter) AllowEach(ctx context.Context, limits []middleware.Limit) ([]middleware.Verdict, error) {
+	asks := make([]redis.Limit, len(limits))
+	for i, lim := range limits {
+		asks[i] = redis.Limit{Key: lim.Key, Rate: lim.Rate, Burst: lim.Burst, Period: lim.Period}
+	}
+	verdicts, err := l.Limiter.AllowEach(ctx, asks)
+	out := make([]middleware.Verdict, len(verdicts))
+	for i, v := range verdicts {
+		out[i] = middleware.Verdict{Allowed: v.Allowed, Remaining: v.Remaining, RetryAfter: v.RetryAfter}
+	}
+	return out, err
 }

@@ -412,6 +412,34 @@ func TestStatementRateLimitAndRedisOutage(t *testing.T) {
 	}
 }
 
+// A statement submission counts once against the client's API limit, which
+// it shares with every other request across instances: the route asks the
+// API limit and its own two in one round trip, the API group not again.
+func TestStatementSubmissionsCountOnceAgainstTheAPILimit(t *testing.T) {
+	env := newEnv(t)
+	clock := &fakeClock{}
+	clock.Set("2026-09-01 10:00:00")
+	env.clock = clock.Now
+	a := env.start()
+	editor := a.client(t)
+	editor.login("freiberg-editor@demo.example")
+	path, _, _ := statementPlan(t, editor)
+	clock.Set("2026-10-10 10:00:00")
+	// Limits of their own: the editor's requests above counted for this IP.
+	limit := func(c *config) {
+		c.RateLimitAPI, c.RateLimitStatements, c.RedisPrefix = 4, 100, c.RedisPrefix+"limited:"
+	}
+	one, two := env.start(limit), env.start(limit)
+	c1 := one.client(t)
+	for i := range 3 {
+		mustStatus(t, c1.do("POST", path+"/statements", citizen(fmt.Sprint("Im Rahmen ", i))), 201, "within the API limit")
+	}
+	c2 := c1.on(two)
+	mustStatus(t, c2.do("GET", "/api/v1/organisations", nil), 200, "the fourth request")
+	wantProblem(t, c2.do("GET", "/api/v1/organisations", nil), 429, "rate_limited")
+	wantProblem(t, c1.do("POST", path+"/statements", citizen("Eine zu viel")), 429, "rate_limited")
+}
+
 // An instance that has just checked statements against a procedure sees a
 // change made through another instance with the next submission: it accepts
 // nothing the changed procedure refuses, and refuses nothing it accepts.
