@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
@@ -164,8 +165,9 @@ func (in *Intake) writeBatch(ctx context.Context, batch []*arrival) []error {
 	}
 	defer conn.Close()
 	err = conn.Raw(func(driverConn any) error {
-		pg := driverConn.(*stdlib.Conn).Conn().PgConn()
-		err := in.writeOn(ctx, pg, batch, outcomes)
+		conn := driverConn.(*stdlib.Conn).Conn()
+		pg := conn.PgConn()
+		err := in.writeOn(ctx, conn, batch, outcomes)
 		if pg.TxStatus() != 'I' && !pg.IsClosed() {
 			_, _ = pg.Exec(context.WithoutCancel(ctx), "ROLLBACK").ReadAll()
 		}
@@ -186,8 +188,8 @@ func (in *Intake) writeBatch(ctx context.Context, batch []*arrival) []error {
 // outcome of the submissions it settles on the way (a procedure changed, a
 // statement that cannot be built); an error it returns is the outcome of the
 // others.
-func (in *Intake) writeOn(ctx context.Context, pg *pgconn.PgConn, batch []*arrival, outcomes []error) error {
-	gen := in.db.QueryGen()
+func (in *Intake) writeOn(ctx context.Context, conn *pgx.Conn, batch []*arrival, outcomes []error) error {
+	pg, gen := conn.PgConn(), in.db.QueryGen()
 	counters := countersOf(batch)
 	var sql strings.Builder
 	sql.WriteString("BEGIN; ")
@@ -270,18 +272,18 @@ func (in *Intake) writeOn(ctx context.Context, pg *pgconn.PgConn, batch []*arriv
 		}
 		return nil
 	}
-	q, err := receivedQuery(in.db, items)
-	var text []byte
-	if err == nil {
-		text, err = q.AppendQuery(gen, nil)
-	}
-	if err != nil { // a receipt that cannot be queued: it fails alone
+	args, ok, err := receivedArgs(items)
+	if err != nil || !ok { // a receipt that cannot be queued fails alone
 		for _, a := range built {
 			outcomes[index[a]] = errWriteAlone
 		}
 		return nil
 	}
-	if _, err := pg.Exec(ctx, string(text)+"; COMMIT").ReadAll(); err != nil {
+	// One round trip: the prepared insert and the commit.
+	b := &pgx.Batch{}
+	b.Queue(insertReceivedSQL, args...)
+	b.Queue("COMMIT")
+	if err := conn.SendBatch(ctx, b).Close(); err != nil {
 		return alone(err)
 	}
 	return nil

@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"beteiligungsportal/domain/audit"
+	"beteiligungsportal/domain/geo"
 	"beteiligungsportal/domain/mail"
 	"beteiligungsportal/domain/statement"
 	"beteiligungsportal/infra/postgres"
@@ -222,5 +224,85 @@ func waitFor(t *testing.T, cond func() bool) {
 		if time.Now().After(deadline) {
 			t.Fatal("condition not reached in 10 s")
 		}
+	}
+}
+
+// A batch stores a statement exactly as a statement written alone is stored:
+// every column of the statement, its attachments, receipt mail and audit
+// entry, the empty and NULL ones too.
+func TestIntakeStoresWhatAStatementAloneStores(t *testing.T) {
+	ctx := context.Background()
+	db, err := postgres.Open(testenv.DatabaseURL(t), postgres.PoolConfig{MaxOpen: 4, MaxIdle: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	org, procs := testProcedures(t, db, "gleich", 1)
+	proc, phase := procs[0], uuid.New()
+	variants := []func(st *statement.Statement){
+		func(st *statement.Statement) {}, // the bare minimum
+		func(st *statement.Statement) {
+			st.Kind, st.OnBehalfOf = statement.SubmitterPublicBody, org
+			st.Submitter = statement.Submitter{Name: "Amt", Address: "Markt 1", Email: "amt@example.org"}
+			st.Section, st.Location, st.OutsideArea = "§ 3 Abs. 2", &geo.Point{Lon: 13.34, Lat: 50.92}, true
+			st.PrivacyVersion = "2026-11-01"
+			st.Attachments = []statement.Attachment{
+				{ID: uuid.New(), FileName: "plan.pdf", ContentType: "application/pdf", Size: 1234, SHA256: strings.Repeat("c", 64), StorageKey: st.ID.String() + "/1"},
+				{ID: uuid.New(), FileName: "foto.jpg", ContentType: "image/jpeg", Size: 99, SHA256: strings.Repeat("d", 64), StorageKey: st.ID.String() + "/2"}}
+		},
+	}
+	var ids []uuid.UUID
+	for i, variant := range variants {
+		for _, through := range []*postgres.Intake{postgres.NewIntake(db), nil} {
+			repo := postgres.NewStatements(db)
+			key, mailTo := "", ""
+			if i == 1 {
+				key, mailTo = fmt.Sprintf("key-%d-%v", i, through != nil), "amt@example.org"
+			}
+			if through != nil {
+				repo = repo.Through(through)
+			}
+			err := repo.Receive(ctx, proc, 1, key, strings.Repeat("b", 64),
+				func(code string, seq int) (statement.Statement, *mail.Message, audit.Entry, error) {
+					st, entry := receivedOnline(org, proc, code, seq)
+					st.Text, st.PhaseID = "Die Lindenallee braucht einen Radweg.", phase
+					variant(&st)
+					ids = append(ids, st.ID)
+					entry.RequestID, entry.Details = "req-1", map[string]any{"number": "x", "attachments": len(st.Attachments)}
+					if mailTo == "" {
+						return st, nil, entry, nil
+					}
+					return st, &mail.Message{To: mailTo, Subject: "Eingang", Text: "Text\nmit Umlaut ä", Kind: "statement.receipt", Ref: "r"}, entry, nil
+				})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	// The stored rows, without what differs by design (IDs, numbers).
+	rowOf := func(id uuid.UUID) string {
+		var row string
+		if err := db.QueryRowContext(ctx, `SELECT jsonb_build_object(
+			'statement', to_jsonb(s) - 'id' - 'number' - 'seq' - 'idempotency_key',
+			'key', s.idempotency_key IS NOT NULL,
+			'attachments', (SELECT coalesce(jsonb_agg(to_jsonb(a) - 'id' - 'statement_id' - 'storage_key' ORDER BY a.position), '[]') FROM statement_attachments a WHERE a.statement_id = s.id),
+			'audit', (SELECT jsonb_agg(to_jsonb(l) - 'id' - 'object_id') FROM audit_log l WHERE l.object_id = s.id::text))::text
+			FROM statements s WHERE s.id = ?`, id).Scan(&row); err != nil {
+			t.Fatal(err)
+		}
+		return row
+	}
+	for i := 0; i < len(ids); i += 2 {
+		if batched, alone := rowOf(ids[i]), rowOf(ids[i+1]); batched != alone {
+			t.Errorf("variant %d:\nthrough the intake %s\nalone              %s", i/2, batched, alone)
+		}
+	}
+	var mails []string
+	if err := db.NewSelect().TableExpr("mail_outbox").ColumnExpr("(to_jsonb(mail_outbox) - 'id' - 'created_at' - 'next_attempt_at')::text").
+		Scan(ctx, &mails); err != nil {
+		t.Fatal(err)
+	}
+	if len(mails) != 2 || mails[0] != mails[1] {
+		t.Errorf("receipt mails through the intake and alone differ: %v", mails)
 	}
 }
