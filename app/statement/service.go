@@ -446,7 +446,7 @@ func (s *Service) storeAttachments(ctx context.Context, procID, stID uuid.UUID, 
 			s.removeFiles(ctx, out)
 			return nil, err
 		}
-		a.StorageKey = fmt.Sprintf("statements/%s/%s/%s", procID, stID, a.ID)
+		a.StorageKey = attachmentKey(procID, stID, a.ID)
 		obj, err := s.files.Put(ctx, a.StorageKey, content, f.Size, ct)
 		if err != nil {
 			s.removeFiles(ctx, out)
@@ -456,6 +456,13 @@ func (s *Service) storeAttachments(ctx context.Context, procID, stID uuid.UUID, 
 		out = append(out, a)
 	}
 	return out, nil
+}
+
+// attachmentKey names an attachment's object: below its procedure, named by
+// statement and attachment. Not a directory per statement: in the local store
+// that cost every upload a mkdir and a sync of the directory's parent.
+func attachmentKey(procID, stID, attID uuid.UUID) string {
+	return fmt.Sprintf("statements/%s/%s-%s", procID, stID, attID)
 }
 
 func (s *Service) removeFiles(ctx context.Context, atts []statement.Attachment) {
