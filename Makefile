@@ -40,10 +40,10 @@ help: ## List the targets
 	@echo "           PG_PORT, REDIS_PORT, SMTP_PORT, MAILPIT_PORT, S3_PORT,"
 	@echo "           PORTAL_PORTS, LB_ADDR, LB_STATS_ADDR (run-cluster)"
 
-run: build ## Start local services, migrate, seed demo data and serve on :8080 (mail: :58025)
+run: build ## Start local services, migrate, seed demo data and serve on :8080 (mail: :28025)
 	$(WITH_RUN) sh -c '$(BIN) migrate && $(BIN) seed-demo && exec $(BIN) serve'
 
-run-cluster: ## Three instances behind HAProxy on :8080 (instances :8081-8083, stats :8404, mail :58027)
+run-cluster: ## Three instances behind HAProxy on :8080 (instances :8081-8083, stats :8404, mail :28027)
 	GO='$(GO)' infra/dev/cluster.sh run
 
 cluster-restart: ## Restart one instance of run-cluster and wait until it is back: make cluster-restart N=2

@@ -308,8 +308,8 @@ cmd_run() {
 		for n in 1 2 3; do
 			echo "  instance $n http://${ADDRS[n - 1]}/  pid $(<"$(pid_file "$n")"), log $(rel "$(log_file "$n")")"
 		done
-		echo "  mail       http://127.0.0.1:${MAILPIT_PORT:-58027}/  (Mailpit)"
-		echo "  files      S3 bucket portal-cluster, versitygw on 127.0.0.1:${S3_PORT:-59001}"
+		echo "  mail       http://127.0.0.1:${MAILPIT_PORT:-28027}/  (Mailpit)"
+		echo "  files      S3 bucket portal-cluster, versitygw on 127.0.0.1:${S3_PORT:-29001}"
 		echo "  restart    infra/dev/cluster.sh restart N  (make cluster-restart N=2)"
 		echo "  stop       Ctrl-C; the services keep running (infra/dev/services.sh down cluster)"
 		echo "HAProxy's request log follows."

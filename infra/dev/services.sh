@@ -10,22 +10,25 @@
 #            env      print DATABASE_URL=..., REDIS_URL=..., SMTP_URL=... (and
 #                     PORTAL_TEST_MAILPIT_URL=..., PORTAL_TEST_S3_URL=... for
 #                     test, PORTAL_FILE_STORE=... for cluster) lines
-#   PROFILE  run      PostgreSQL 127.0.0.1:55432 (db portal),      Redis 127.0.0.1:56379,
-#                     Mailpit SMTP 127.0.0.1:51025, web UI/API 127.0.0.1:58025
-#            test     PostgreSQL 127.0.0.1:55433 (db portal_test), Redis 127.0.0.1:56380,
-#                     Mailpit SMTP 127.0.0.1:51026, API 127.0.0.1:58026,
-#                     S3 (versitygw) 127.0.0.1:59000 (bucket portal-test)
-#            faults   like test, on PostgreSQL 55435, Redis 56382, Mailpit 51028/58028,
-#                     S3 59002: the servers the fault runs (make faults) stop
-#            bench    like test, on PostgreSQL 55436, Redis 56383, Mailpit 51029/58029,
-#                     S3 59003, with PostgreSQL as durable as in production
+#   PROFILE  run      PostgreSQL 127.0.0.1:25432 (db portal),      Redis 127.0.0.1:26379,
+#                     Mailpit SMTP 127.0.0.1:21025, web UI/API 127.0.0.1:28025
+#            test     PostgreSQL 127.0.0.1:25433 (db portal_test), Redis 127.0.0.1:26380,
+#                     Mailpit SMTP 127.0.0.1:21026, API 127.0.0.1:28026,
+#                     S3 (versitygw) 127.0.0.1:29000 (bucket portal-test)
+#            faults   like test, on PostgreSQL 25435, Redis 26382, Mailpit 21028/28028,
+#                     S3 29002: the servers the fault runs (make faults) stop
+#            bench    like test, on PostgreSQL 25436, Redis 26383, Mailpit 21029/28029,
+#                     S3 29003, with PostgreSQL as durable as in production
 #                     (make bench)
-#            cluster  PostgreSQL 127.0.0.1:55434 (db portal),      Redis 127.0.0.1:56381,
-#                     Mailpit SMTP 127.0.0.1:51027, web UI/API 127.0.0.1:58027,
-#                     S3 (versitygw) 127.0.0.1:59001 (bucket portal-cluster),
+#            cluster  PostgreSQL 127.0.0.1:25434 (db portal),      Redis 127.0.0.1:26381,
+#                     Mailpit SMTP 127.0.0.1:21027, web UI/API 127.0.0.1:28027,
+#                     S3 (versitygw) 127.0.0.1:29001 (bucket portal-cluster),
 #                     for several portal instances (infra/dev/cluster.sh)
 #
-# The ports can be overridden with PG_PORT, REDIS_PORT, SMTP_PORT, MAILPIT_PORT
+# The ports lie below Linux's ephemeral range (32768-60999 by default), from
+# which the kernel picks the local port of every outgoing connection: one of
+# those could hold a service's port and keep the service from starting. They
+# can be overridden with PG_PORT, REDIS_PORT, SMTP_PORT, MAILPIT_PORT
 # and S3_PORT. Data and logs live in .data/PROFILE/ at the repository root.
 # When DATABASE_URL, REDIS_URL, SMTP_URL and/or PORTAL_TEST_S3_URL (test) or
 # PORTAL_FILE_STORE (cluster) are already set, "up" leaves the corresponding
@@ -69,46 +72,46 @@ PROFILE=$2
 
 case "$PROFILE" in
 run)
-	PG_PORT=${PG_PORT:-55432}
-	REDIS_PORT=${REDIS_PORT:-56379}
-	SMTP_PORT=${SMTP_PORT:-51025}
-	MAILPIT_PORT=${MAILPIT_PORT:-58025}
+	PG_PORT=${PG_PORT:-25432}
+	REDIS_PORT=${REDIS_PORT:-26379}
+	SMTP_PORT=${SMTP_PORT:-21025}
+	MAILPIT_PORT=${MAILPIT_PORT:-28025}
 	PG_DB=portal
 	;;
 test)
-	PG_PORT=${PG_PORT:-55433}
-	REDIS_PORT=${REDIS_PORT:-56380}
-	SMTP_PORT=${SMTP_PORT:-51026}
-	MAILPIT_PORT=${MAILPIT_PORT:-58026}
-	S3_PORT=${S3_PORT:-59000}
+	PG_PORT=${PG_PORT:-25433}
+	REDIS_PORT=${REDIS_PORT:-26380}
+	SMTP_PORT=${SMTP_PORT:-21026}
+	MAILPIT_PORT=${MAILPIT_PORT:-28026}
+	S3_PORT=${S3_PORT:-29000}
 	PG_DB=portal_test
 	;;
 faults)
 	# The test profile on ports of its own: the fault runs (make faults) stop
 	# and start these servers, never the ones a test run is using.
-	PG_PORT=${PG_PORT:-55435}
-	REDIS_PORT=${REDIS_PORT:-56382}
-	SMTP_PORT=${SMTP_PORT:-51028}
-	MAILPIT_PORT=${MAILPIT_PORT:-58028}
-	S3_PORT=${S3_PORT:-59002}
+	PG_PORT=${PG_PORT:-25435}
+	REDIS_PORT=${REDIS_PORT:-26382}
+	SMTP_PORT=${SMTP_PORT:-21028}
+	MAILPIT_PORT=${MAILPIT_PORT:-28028}
+	S3_PORT=${S3_PORT:-29002}
 	PG_DB=portal_test
 	;;
 bench)
 	# The test profile on ports of its own, but durable: a benchmark measures
 	# commits that reach the disk, as in production.
-	PG_PORT=${PG_PORT:-55436}
-	REDIS_PORT=${REDIS_PORT:-56383}
-	SMTP_PORT=${SMTP_PORT:-51029}
-	MAILPIT_PORT=${MAILPIT_PORT:-58029}
-	S3_PORT=${S3_PORT:-59003}
+	PG_PORT=${PG_PORT:-25436}
+	REDIS_PORT=${REDIS_PORT:-26383}
+	SMTP_PORT=${SMTP_PORT:-21029}
+	MAILPIT_PORT=${MAILPIT_PORT:-28029}
+	S3_PORT=${S3_PORT:-29003}
 	PG_DB=portal_test
 	;;
 cluster)
-	PG_PORT=${PG_PORT:-55434}
-	REDIS_PORT=${REDIS_PORT:-56381}
-	SMTP_PORT=${SMTP_PORT:-51027}
-	MAILPIT_PORT=${MAILPIT_PORT:-58027}
-	S3_PORT=${S3_PORT:-59001}
+	PG_PORT=${PG_PORT:-25434}
+	REDIS_PORT=${REDIS_PORT:-26381}
+	SMTP_PORT=${SMTP_PORT:-21027}
+	MAILPIT_PORT=${MAILPIT_PORT:-28027}
+	S3_PORT=${S3_PORT:-29001}
 	PG_DB=portal
 	;;
 *) usage ;;
