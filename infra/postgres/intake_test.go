@@ -306,3 +306,92 @@ func TestIntakeStoresWhatAStatementAloneStores(t *testing.T) {
 		t.Errorf("receipt mails through the intake and alone differ: %v", mails)
 	}
 }
+
+// An intake writes a procedure's next statements with the numbers after its
+// last batch, in one round trip. Where that guess is wrong, because another
+// instance wrote in between or the procedure changed, nothing of the batch is
+// stored with it: the batch takes its numbers from the counter, and the
+// numbers still have no gaps.
+func TestIntakeExpectsTheNumbersAfterItsLastBatch(t *testing.T) {
+	ctx := context.Background()
+	db, err := postgres.Open(testenv.DatabaseURL(t), postgres.PoolConfig{MaxOpen: 20, MaxIdle: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	org, procs := testProcedures(t, db, "erwartet", 1)
+	proc := procs[0]
+	one, other := postgres.NewIntake(db), postgres.NewIntake(db) // two instances
+	receive := func(in *postgres.Intake, version int) (int, error) {
+		var seq int
+		err := postgres.NewStatements(db).Through(in).Receive(ctx, proc, version, "", strings.Repeat("b", 64),
+			func(code string, n int) (statement.Statement, *mail.Message, audit.Entry, error) {
+				st, entry := receivedOnline(org, proc, code, n)
+				seq = n
+				return st, &mail.Message{To: "erika@example.org", Subject: "Eingang", Text: st.Number, Kind: "statement.receipt", Ref: st.ID.String()}, entry, nil
+			})
+		return seq, err
+	}
+	for _, step := range []struct {
+		name    string
+		in      *postgres.Intake
+		version int
+		want    error
+		seq     int // the number it got
+		missed  int // the intake's batches written without the numbers it expected
+	}{
+		{"the first statement takes its number", one, 1, nil, 1, 0},
+		{"the next is expected", one, 1, nil, 2, 0},
+		{"another instance writes", other, 1, nil, 3, 0},
+		{"the expectation misses and the number is taken", one, 1, nil, 4, 1},
+		{"then expected again", one, 1, nil, 5, 1},
+		{"the other instance misses too", other, 1, nil, 6, 1},
+		{"checked against an old version", one, 0, statement.ErrProcedureChanged, 0, 2},
+		{"after the refusal", one, 1, nil, 7, 2},
+	} {
+		seq, err := receive(step.in, step.version)
+		if !errors.Is(err, step.want) || step.want == nil && seq != step.seq {
+			t.Fatalf("%s: number %d, %v; want %d, %v", step.name, seq, err, step.seq, step.want)
+		}
+		if got := step.in.Missed(); got != step.missed {
+			t.Fatalf("%s: %d batches missed their expected numbers, want %d", step.name, got, step.missed)
+		}
+	}
+
+	// Both instances at once: every submission is stored, numbered without
+	// gaps, with its receipt.
+	const each = 150
+	errs := make(chan error, 2*each)
+	for range each {
+		for _, in := range []*postgres.Intake{one, other} {
+			go func() {
+				_, err := receive(in, 1)
+				errs <- err
+			}()
+		}
+	}
+	for range 2 * each {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	var seqs []int
+	if err := db.NewSelect().Table("statements").Column("seq").Where("procedure_id = ?", proc).Order("seq").Scan(ctx, &seqs); err != nil {
+		t.Fatal(err)
+	}
+	var last, mails int
+	if err := db.QueryRowContext(ctx, `SELECT (SELECT last FROM statement_counters WHERE procedure_id = ?),
+		(SELECT count(*) FROM mail_outbox m JOIN statements s ON m.ref = s.id::text WHERE s.procedure_id = ?)`,
+		proc, proc).Scan(&last, &mails); err != nil {
+		t.Fatal(err)
+	}
+	if len(seqs) != 7+2*each || last != len(seqs) || mails != len(seqs) {
+		t.Fatalf("%d statements, counter at %d, %d receipts; want %d of each", len(seqs), last, mails, 7+2*each)
+	}
+	for i, seq := range seqs {
+		if seq != i+1 {
+			t.Fatalf("numbered %v", seqs)
+		}
+	}
+	t.Logf("missed: %d and %d", one.Missed(), other.Missed())
+}
