@@ -28,14 +28,6 @@ func (in *Intake) Pending() int {
 	return len(in.pending)
 }
 
-// Missed answers how many batches of the intake were not written with the
-// numbers it expected.
-func (in *Intake) Missed() int {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	return in.missed
-}
-
 type referenceRow struct {
 	ID          uuid.UUID `bun:"id"`
 	PublishedAt time.Time `bun:"published_at"`

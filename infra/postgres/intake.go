@@ -50,7 +50,23 @@ type Intake struct {
 	pending []*arrival
 	writers int
 	known   map[uuid.UUID]knownCounter
-	missed  int // batches not written with the numbers expected
+	counts  IntakeCounts
+}
+
+// IntakeCounts are how the batches of an intake took their numbers since it
+// started. Many misses mean several instances write into the same procedures
+// at the same time: correct, but each miss costs its batch a round trip.
+type IntakeCounts struct {
+	Expected int64 // written with the numbers that follow the intake's last batch
+	Missed   int64 // not written with the numbers expected
+	Taken    int64 // written with numbers taken from the counter
+}
+
+// Counts answers how the intake's batches took their numbers so far.
+func (in *Intake) Counts() IntakeCounts {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.counts
 }
 
 // knownCounter is a procedure's code and where its counter stands after the
@@ -200,6 +216,9 @@ func (in *Intake) writeBatch(ctx context.Context, batch []*arrival) []error {
 		counters := countersOf(batch)
 		if expected, ok := in.expect(counters); ok {
 			err := in.writeExpected(ctx, conn, batch, counters, expected, outcomes)
+			if err == nil {
+				in.count(&in.counts.Expected)
+			}
 			if !errors.Is(err, errExpectationMissed) {
 				return err
 			}
@@ -209,6 +228,7 @@ func (in *Intake) writeBatch(ctx context.Context, batch []*arrival) []error {
 		taken, err := in.writeOn(ctx, conn, batch, counters, outcomes)
 		if err == nil && taken != nil {
 			in.learn(taken)
+			in.count(&in.counts.Taken)
 		}
 		return err
 	})
@@ -260,11 +280,18 @@ func (in *Intake) learn(taken map[uuid.UUID]knownCounter) {
 	}
 }
 
+// count adds a batch to one of the counts.
+func (in *Intake) count(n *int64) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	*n++
+}
+
 // forget drops what the intake expected of counters that proved wrong.
 func (in *Intake) forget(counters []counter) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	in.missed++
+	in.counts.Missed++
 	for _, c := range counters {
 		delete(in.known, c.procedureID)
 	}

@@ -201,6 +201,7 @@ type services struct {
 	defects       *appdefect.Service
 	dialogs       *appdialog.Service
 	files         storage.Store
+	intake        *postgres.Intake
 }
 
 // maxDocuments bounds the files of one procedure, old versions included: a
@@ -246,6 +247,7 @@ func newServices(cfg config, db *bun.DB, log *slog.Logger, now func() time.Time)
 	limits := procedure.DocumentLimits{MaxFileSize: int64(cfg.DocumentMaxSize), MaxTotal: int64(cfg.DocumentsMax), MaxCount: maxDocuments}
 	return services{
 		files:         files,
+		intake:        intake,
 		accounts:      accounts,
 		organisations: apporg.NewService(orgRunner, now),
 		audit:         appaudit.NewService(postgres.NewAudit(db)),
@@ -347,6 +349,17 @@ func newApp(cfg config, log *slog.Logger, db *bun.DB, rdb *goredis.Client, now f
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewDBStatsCollector(db.DB, "portal"))
+	for numbers, count := range map[string]func(postgres.IntakeCounts) int64{
+		"expected": func(c postgres.IntakeCounts) int64 { return c.Expected },
+		"missed":   func(c postgres.IntakeCounts) int64 { return c.Missed },
+		"taken":    func(c postgres.IntakeCounts) int64 { return c.Taken },
+	} {
+		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name:        "portal_statement_batches_total",
+			Help:        "Batches of statements written, by how they took their receipt numbers.",
+			ConstLabels: prometheus.Labels{"numbers": numbers},
+		}, func() float64 { return float64(count(svc.intake.Counts())) }))
+	}
 	breaker := redis.NewBreaker(2 * time.Second)
 	return web.New(web.Config{
 		BaseURL: cfg.BaseURL, TrustedProxies: cfg.TrustedProxies, BodyLimit: cfg.BodyLimit,

@@ -385,6 +385,21 @@ func TestConcurrentSubmissions(t *testing.T) {
 			t.Fatalf("running number %d is missing: %v", seq, distinct)
 		}
 	}
+	// Operators see how the batches took their numbers. (A batch in which
+	// the raced key came twice is written alone, outside these counts.)
+	mustStatus(t, srv.client(t).do("POST", path+"/statements", citizen("Noch eine Stellungnahme")), 201, "one more")
+	metrics := srv.client(t).do("GET", "/metrics", nil)
+	batches := map[string]int{}
+	for _, line := range strings.Split(string(metrics.Body), "\n") {
+		var numbers string
+		var count int
+		if _, err := fmt.Sscanf(line, `portal_statement_batches_total{numbers=%q} %d`, &numbers, &count); err == nil {
+			batches[numbers] = count
+		}
+	}
+	if written := batches["expected"] + batches["taken"]; len(batches) != 3 || written < 1 || written > n+2 {
+		t.Errorf("portal_statement_batches_total by numbers: %v, want between 1 and %d written", batches, n+2)
+	}
 }
 
 // Limits refuse with 429 and Retry-After; with Redis gone, statements are
