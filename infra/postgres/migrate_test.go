@@ -140,3 +140,44 @@ func TestAuditLogIsAppendOnly(t *testing.T) {
 		}
 	}
 }
+
+// portal_fold makes search columns comparable the way Germans type; it must
+// answer the same in a session with an empty search_path, as pg_restore has
+// when it computes the generated columns that use it.
+func TestPortalFold(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := testenv.DB(t)
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	var schema string
+	if err := conn.QueryRowContext(ctx, "SELECT pronamespace::regnamespace::text FROM pg_proc WHERE proname = 'portal_fold'").Scan(&schema); err != nil {
+		t.Fatal(err)
+	}
+	cases := map[string]string{
+		"Bebauungsplan „Am Mühlgraben“": `bebauungsplan ,,am muehlgraben"`,
+		"Hauptstraße ÖFFENTLICH":        "hauptstrasse oeffentlich",
+		"Crème brûlée, Łódź":            "creme brulee, lodz",
+		"":                              "",
+	}
+	for _, searchPath := range []string{"DEFAULT", "''"} {
+		if _, err := conn.ExecContext(ctx, "SET search_path = "+searchPath); err != nil {
+			t.Fatal(err)
+		}
+		for in, want := range cases {
+			var got string
+			if err := conn.QueryRowContext(ctx, "SELECT "+schema+".portal_fold(?)", in).Scan(&got); err != nil {
+				t.Fatalf("search_path %s: %q: %v", searchPath, in, err)
+			}
+			if got != want {
+				t.Errorf("search_path %s: portal_fold(%q) = %q, want %q", searchPath, in, got, want)
+			}
+		}
+	}
+	if _, err := conn.ExecContext(ctx, "RESET search_path"); err != nil {
+		t.Fatal(err)
+	}
+}
