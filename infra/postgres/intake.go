@@ -32,9 +32,9 @@ import (
 // after the commit that stores it.
 //
 // A batch never makes a submission fail that would have succeeded alone: when
-// PostgreSQL refuses a batch (an idempotency key used twice, for example), it
-// is rolled back and every submission in it is written alone, as without the
-// intake.
+// PostgreSQL refuses a batch (an idempotency key it already has, for
+// example), it is rolled back and every submission in it is written alone,
+// as without the intake.
 //
 // The intake remembers where each procedure's counter stood after its last
 // batch. The next batch for those procedures is built with the numbers that
@@ -145,7 +145,7 @@ func (in *Intake) receive(ctx context.Context, a *arrival) error {
 // write writes batches until nothing is pending.
 func (in *Intake) write() {
 	for {
-		batch := in.take()
+		batch, twins := in.take()
 		if batch == nil {
 			return
 		}
@@ -155,34 +155,54 @@ func (in *Intake) write() {
 		for i, a := range batch {
 			a.done <- outcomes[i]
 		}
+		for _, a := range twins {
+			a.done <- errWriteAlone
+		}
 	}
 }
 
 // take removes the next batch from the queue, oldest first. A submission
 // checked against another version of a procedure than an earlier one in the
-// batch waits for the next batch: a batch takes each counter once. Without
-// work it gives up its writer's place and answers nil.
-func (in *Intake) take() []*arrival {
+// batch waits for the next batch: a batch takes each counter once. A
+// submission with the idempotency key of one in the batch (a retry that came
+// while the first was waiting) is its twin: it is answered after the batch,
+// to be written alone, where it finds what became of the first. In the batch
+// it would make PostgreSQL refuse the whole batch, and every submission in it
+// would be written alone. Without work it gives up its writer's place and
+// answers nil.
+func (in *Intake) take() (batch, twins []*arrival) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	if len(in.pending) == 0 {
 		in.writers--
-		return nil
+		return nil, nil
 	}
-	versions := map[uuid.UUID]int{}
-	var batch, rest []*arrival
+	type keyOf struct {
+		procedureID uuid.UUID
+		key         string
+	}
+	versions, keys := map[uuid.UUID]int{}, map[keyOf]bool{}
+	var rest []*arrival
 	for _, a := range in.pending {
 		v, seen := versions[a.procedureID]
 		if len(batch) == intakeBatch || seen && v != a.version {
 			rest = append(rest, a)
 			continue
 		}
-		versions[a.procedureID] = a.version
 		a.taken = true
+		if a.key != "" {
+			k := keyOf{a.procedureID, a.key}
+			if keys[k] {
+				twins = append(twins, a)
+				continue
+			}
+			keys[k] = true
+		}
+		versions[a.procedureID] = a.version
 		batch = append(batch, a)
 	}
 	in.pending = rest
-	return batch
+	return batch, twins
 }
 
 // counter is one procedure's share of a batch.

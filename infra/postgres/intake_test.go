@@ -84,8 +84,12 @@ func TestIntakeWritesSubmissionsThatArriveTogether(t *testing.T) {
 			[]error{nil, nil, nil, nil, nil}, true},
 		{"one refused while building", []sub{{proc: a, version: 1}, {proc: a, version: 1, refuse: true}, {proc: b, version: 1}},
 			[]error{nil, errRefused, nil}, false},
+		// The second with the key is written alone after the batch: the
+		// batch is not refused for it.
 		{"the same key twice", []sub{{proc: a, version: 1, key: "k2"}, {proc: a, version: 1}, {proc: a, version: 1, key: "k2"}},
-			[]error{oneRace, nil, oneRace}, false},
+			[]error{nil, nil, postgres.ErrIdempotencyRace}, true},
+		{"a key the database has", []sub{{proc: a, version: 1}, {proc: a, version: 1, key: "k1"}, {proc: b, version: 1}},
+			[]error{nil, postgres.ErrIdempotencyRace, nil}, false},
 		{"a receipt that cannot be queued", []sub{{proc: b, version: 1}, {proc: b, version: 1, badMail: true}, {proc: a, version: 1}},
 			[]error{nil, wrong, nil}, false},
 		{"checked against an old version", []sub{{proc: a, version: 1}, {proc: b, version: 7}, {proc: a, version: 0}, {proc: b, version: 1}},
