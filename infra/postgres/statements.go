@@ -469,7 +469,7 @@ func (s *Statements) List(ctx context.Context, f statement.Filter) (statement.Pa
 		}
 	}
 	if words := strings.TrimSpace(f.Text); words != "" {
-		q = q.Where("(s.search @@ websearch_to_tsquery('german', ?) OR s.text_plain LIKE '%' || portal_fold(?) || '%')", words, escapeLike(words))
+		q = q.Where("s.id IN ("+matchingStatements+")", f.ProcedureID, words, escapeLike(words), f.ProcedureID, words, escapeLike(words))
 	}
 	if f.AfterSeq > 0 {
 		q = q.Where("s.seq > ?", f.AfterSeq)
@@ -490,11 +490,15 @@ func (s *Statements) List(ctx context.Context, f statement.Filter) (statement.Pa
 
 // SimilarPairs returns pairs of a procedure's statements (not withdrawn) whose
 // folded texts are at least threshold similar (pg_trgm), for finding mass
-// statements. Identical texts are similar 1.
+// statements. Identical texts are similar 1. It first indexes the
+// procedure's statements still queued for search, so in a transaction.
 func (s *Statements) SimilarPairs(ctx context.Context, procedureID uuid.UUID, threshold float64) ([][2]uuid.UUID, error) {
 	var pairs []struct {
 		A uuid.UUID `bun:"a"`
 		B uuid.UUID `bun:"b"`
+	}
+	if err := indexProcedure(ctx, s.db, procedureID); err != nil {
+		return nil, err
 	}
 	// The % operator uses the trigram index; its threshold is set for this
 	// transaction only.
@@ -503,9 +507,11 @@ func (s *Statements) SimilarPairs(ctx context.Context, procedureID uuid.UUID, th
 	}
 	err := s.db.NewRaw(`
 		SELECT a.id AS a, b.id AS b
-		FROM statements a
-		JOIN statements b ON b.procedure_id = a.procedure_id AND b.seq > a.seq AND b.text_plain % a.text_plain
-		WHERE a.procedure_id = ? AND a.withdrawn_at IS NULL AND b.withdrawn_at IS NULL
+		FROM statement_search xa
+		JOIN statement_search xb ON xb.procedure_id = xa.procedure_id AND xb.text_plain % xa.text_plain
+		JOIN statements a ON a.id = xa.statement_id
+		JOIN statements b ON b.id = xb.statement_id AND b.seq > a.seq
+		WHERE xa.procedure_id = ? AND a.withdrawn_at IS NULL AND b.withdrawn_at IS NULL
 		ORDER BY a.seq, b.seq`, procedureID).Scan(ctx, &pairs)
 	if err != nil {
 		return nil, err

@@ -113,9 +113,11 @@ func (e *testEnv) start(change ...func(*config)) *testServer {
 		t.Fatal(err)
 	}
 	stopMail := startMailWorker(context.Background(), mailer)
+	stopSearchIndex := startSearchIndexer(context.Background(), db, log)
 	t.Cleanup(func() {
 		_ = app.ShutdownWithTimeout(5 * time.Second)
 		stopMail()
+		stopSearchIndex()
 		rdb.Close()
 		db.Close()
 	})

@@ -303,6 +303,8 @@ func serve(ctx context.Context, cfg config) error {
 	defer stopMail()
 	stopRetention := startBackground(ctx, newRetention(cfg, db, log, systemClock).Run)
 	defer stopRetention()
+	stopSearchIndex := startSearchIndexer(ctx, db, log)
+	defer stopSearchIndex()
 	log.Info("portal serving", slog.String("addr", ln.Addr().String()), slog.Any("config", cfg.logValue()))
 	errc := make(chan error, 1)
 	go func() { errc <- app.Listener(ln) }()
@@ -328,6 +330,7 @@ func serve(ctx context.Context, cfg config) error {
 	}
 	stopMail()
 	stopRetention()
+	stopSearchIndex()
 	log.Info("portal stopped")
 	return nil
 }
