@@ -212,6 +212,17 @@ func BenchmarkSubmission(b *testing.B) {
 	}
 	b.Run("submit-json", func(b *testing.B) {
 		measureBurst(b, func(i int64) error { return post(jsonStatement(i), "application/json") }, insert)
+		reportSearchQueue(b, db)
+	})
+	// A statement as long as real ones are: stemming it and indexing its
+	// words and trigrams grow with the text, the rest of a submission does
+	// not.
+	b.Run("submit-json-2800-characters", func(b *testing.B) {
+		measureBurst(b, func(i int64) error {
+			raw, _ := json.Marshal(citizen(longStatement(i)))
+			return post(bytes.NewReader(raw), "application/json")
+		}, insert)
+		reportSearchQueue(b, db)
 	})
 	b.Run("submit-json-many-procedures", func(b *testing.B) {
 		measureBurst(b, func(i int64) error {
@@ -246,4 +257,53 @@ func BenchmarkSubmission(b *testing.B) {
 		}
 		measureBurst(b, func(i int64) error { return postTo(mailing.URL, path, jsonStatement(i), "application/json") }, insert)
 	})
+}
+
+// reportSearchQueue reports how many statements wait for the search index
+// at the end of a burst, and how long the indexer takes to take them all.
+func reportSearchQueue(b *testing.B, db *sql.DB) {
+	b.Helper()
+	queued := func() (n int) {
+		if err := db.QueryRow(`SELECT count(*) FROM statement_search_queue`).Scan(&n); err != nil {
+			b.Fatal(err)
+		}
+		return n
+	}
+	start := time.Now()
+	b.ReportMetric(float64(queued()), "search-queue")
+	for queued() > 0 {
+		if time.Since(start) > time.Minute {
+			b.Fatal("the search index did not take its queue within a minute")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	b.ReportMetric(time.Since(start).Seconds(), "search-drain-s")
+}
+
+// statementSentences are what longStatement is made of.
+var statementSentences = []string{
+	"Gegen den Entwurf des Bebauungsplans erhebe ich folgende Einwendungen, die ich bitte, in der Abwägung zu berücksichtigen.",
+	"Die geplante Zufahrt über die Lindenallee führt den gesamten Lieferverkehr des Gewerbegebiets an der Grundschule vorbei.",
+	"Schon heute queren morgens über zweihundert Schulkinder die Fahrbahn an einer Stelle ohne Überweg und ohne Ampel.",
+	"Die Lärmschutzwand ist nach dem Gutachten nur zwei Meter hoch, obwohl die Wohnhäuser an der Mühlstraße dreigeschossig sind.",
+	"Für die Versiegelung von fast vier Hektar Ackerland nennt die Begründung keine Ausgleichsfläche in der Gemeinde selbst.",
+	"Die alte Eichenreihe am Mühlgraben ist ein Brutplatz für Fledermäuse und Höhlenbrüter und muss erhalten bleiben.",
+	"Das Regenrückhaltebecken ist für ein hundertjährliches Ereignis zu klein bemessen, wie das Hochwasser im Sommer gezeigt hat.",
+	"Ich rege an, die Stellplätze in einer Tiefgarage unterzubringen und die Dächer zu begrünen und mit Photovoltaik zu belegen.",
+	"Die Frischluftschneise vom Stadtwald in die Innenstadt würde durch die geplanten Hallen mit fünfzehn Metern Höhe unterbrochen.",
+	"Eine Anbindung an den Nahverkehr fehlt: Die nächste Bushaltestelle liegt einen Kilometer entfernt und wird stündlich bedient.",
+	"Die Verkehrsprognose beruht auf Zählungen aus dem Jahr 2019 und berücksichtigt das neue Wohngebiet am Schulweg nicht.",
+	"Ich bitte um eine Eingangsbestätigung und um Nachricht über das Ergebnis der Prüfung meiner Stellungnahme.",
+}
+
+// longStatement is a statement of about 2,800 characters, different for
+// every i.
+func longStatement(i int64) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Stellungnahme Nummer %d. ", i)
+	for j := int64(0); b.Len() < 2800; j++ {
+		b.WriteString(statementSentences[(i+j*j)%int64(len(statementSentences))])
+		b.WriteString(" ")
+	}
+	return b.String()
 }
