@@ -66,13 +66,11 @@ func decodeCursor(s string, sort procedure.Sort) (cursor, error) {
 	return c, nil
 }
 
-// searchTerms splits a text query into at most eight words of letters and digits,
-// which makes them safe inside to_tsquery.
+// searchTerms splits a text query into at most maxSearchWords words of letters
+// and digits, which makes them safe inside to_tsquery.
 func searchTerms(q string) []string {
 	words := strings.FieldsFunc(q, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
-	if len(words) > 8 {
-		words = words[:8]
-	}
+	words = words[:min(len(words), maxSearchWords)]
 	var out []string
 	for _, w := range words {
 		if len([]rune(w)) >= 2 {

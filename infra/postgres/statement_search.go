@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
@@ -14,23 +15,56 @@ import (
 func searchVector(text string) string { return "to_tsvector('german', " + text + ")" }
 func searchPlain(text string) string  { return "portal_fold(left(" + text + ", 5000))" }
 
-// searchMatch is the condition on a search row x (columns search and
-// text_plain) for the words of a query; its arguments are the words and the
-// words escaped for LIKE.
-const searchMatch = "(x.search @@ websearch_to_tsquery('german', ?) OR x.text_plain LIKE '%' || portal_fold(?) || '%')"
+// wordMatch is the condition on a search row x (columns search and
+// text_plain) for one word or web search query; its arguments are the words
+// and the words escaped for LIKE.
+const wordMatch = "(x.search @@ websearch_to_tsquery('german', ?) OR x.text_plain LIKE '%' || portal_fold(?) || '%')"
+
+// maxSearchWords is how many words of a query count, in the catalogue and in
+// staff search: each is a condition of its own.
+const maxSearchWords = 8
+
+// searchMatch is the condition on a search row x for a staff search and its
+// arguments. Each word of a plain query must match by itself, as a German
+// word or as a part of the folded text: "muehlgraben schulkinder" finds a
+// statement about the Schulkinder am Mühlgraben, which neither the stemmer
+// (it does not know "ue" for "ü") nor the folded text (the words are not
+// next to each other) finds alone. A query in web search syntax (quotes,
+// "-", "or") is matched as a whole.
+func searchMatch(query string) (string, []any) {
+	words := strings.Fields(query)
+	words = words[:min(len(words), maxSearchWords)]
+	for _, w := range words {
+		if strings.Contains(w, `"`) || strings.HasPrefix(w, "-") || strings.EqualFold(w, "or") {
+			words = []string{query}
+			break
+		}
+	}
+	conds := make([]string, len(words))
+	args := make([]any, 0, 2*len(words))
+	for i, w := range words {
+		conds[i] = wordMatch
+		args = append(args, w, escapeLike(w))
+	}
+	return strings.Join(conds, " AND "), args
+}
 
 // matchingStatements selects the IDs of a procedure's statements whose text
-// matches the words: from the search index, and from the statements still
-// queued for it, computed as the index will. Both in one query, so that its
-// snapshot sees each statement in exactly one of them. Arguments: procedure,
-// words, escaped words, procedure, words, escaped words.
-var matchingStatements = `
-	SELECT x.statement_id FROM statement_search x WHERE x.procedure_id = ? AND ` + searchMatch + `
+// matches a staff search: from the search index, and from the statements
+// still queued for it, computed as the index will. Both in one query, so that
+// its snapshot sees each statement in exactly one of them.
+func matchingStatements(procedureID uuid.UUID, query string) (string, []any) {
+	match, args := searchMatch(query)
+	sql := `
+	SELECT x.statement_id FROM statement_search x WHERE x.procedure_id = ? AND ` + match + `
 	UNION ALL
 	SELECT w.statement_id FROM statement_search_queue w
 	JOIN LATERAL (SELECT ` + searchVector("t.text") + ` AS search, ` + searchPlain("t.text") + ` AS text_plain
 		FROM statements t WHERE t.id = w.statement_id) x ON true
-	WHERE w.procedure_id = ? AND ` + searchMatch
+	WHERE w.procedure_id = ? AND ` + match
+	all := append(append([]any{procedureID}, args...), procedureID)
+	return sql, append(all, args...)
+}
 
 // indexQueuedSQL moves up to ?0 queued statements (of procedure ?1, or of any
 // procedure when it is NULL) into the search index and answers how many it

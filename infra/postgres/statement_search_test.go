@@ -63,6 +63,11 @@ func TestStatementSearchFindsQueuedAndIndexedAlike(t *testing.T) {
 		{"Radwege", []int{2, 3}}, // stemmed
 		{"sicheren Radweg", []int{2, 3}},
 		{"Lindenallee -sicheren", nil},
+		{"ueberweg schulkinder", []int{1}}, // folded, stemmed, not next to each other
+		{"Schulkinder Überweg Fahrbahnen", []int{1}},
+		{"ueberweg radweg", nil},
+		{`"sicheren Radweg"`, []int{2, 3}},
+		{"Radweg or Hauptstraße", []int{1, 2, 3}},
 		{"allee", []int{2, 3}}, // part of a word
 		{"Marktplatz", nil},
 	}

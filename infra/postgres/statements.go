@@ -469,7 +469,8 @@ func (s *Statements) List(ctx context.Context, f statement.Filter) (statement.Pa
 		}
 	}
 	if words := strings.TrimSpace(f.Text); words != "" {
-		q = q.Where("s.id IN ("+matchingStatements+")", f.ProcedureID, words, escapeLike(words), f.ProcedureID, words, escapeLike(words))
+		matching, args := matchingStatements(f.ProcedureID, words)
+		q = q.Where("s.id IN ("+matching+")", args...)
 	}
 	if f.AfterSeq > 0 {
 		q = q.Where("s.seq > ?", f.AfterSeq)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"database/sql"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -31,8 +32,8 @@ func TestServerIndexesReceivedStatementsForSearch(t *testing.T) {
 	defer db.Close()
 	found := func(stage string) {
 		t.Helper()
-		for _, q := range []string{"ueberweg", "Schulkind", "Mühlgraben"} {
-			res := mustStatus(t, editor.do("GET", path+"/statements?q="+q, nil), 200, "search")
+		for _, q := range []string{"ueberweg", "Schulkind", "Mühlgraben", "muehlgraben schulkinder"} {
+			res := mustStatus(t, editor.do("GET", path+"/statements?q="+url.QueryEscape(q), nil), 200, "search")
 			if !strings.Contains(string(res.Body), r.Number) {
 				t.Fatalf("%s: q=%s does not find the statement: %s", stage, q, res.Body)
 			}
