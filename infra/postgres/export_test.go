@@ -21,6 +21,15 @@ func SetWalkBudget(n int) (restore func()) {
 	return func() { walkBudget, walkPerRow = oldBudget, oldPerRow }
 }
 
+// SetDenseMatches makes staff search walk the statements in order from n
+// matches in the search index on, so that small test data reach both ways of
+// searching; the returned func restores it. Not for parallel tests.
+func SetDenseMatches(n int) (restore func()) {
+	old := denseMatches
+	denseMatches = n
+	return func() { denseMatches = old }
+}
+
 // Pending answers how many submissions wait for a batch of the intake.
 func (in *Intake) Pending() int {
 	in.mu.Lock()

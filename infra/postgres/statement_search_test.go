@@ -71,20 +71,43 @@ func TestStatementSearchFindsQueuedAndIndexedAlike(t *testing.T) {
 		{"allee", []int{2, 3}}, // part of a word
 		{"Marktplatz", nil},
 	}
-	search := func(stage string) {
+	// find pages through the matches, limit a page, as staff do with the
+	// cursor: a page may end in the index and the next begin in the queue.
+	find := func(q string, limit int, withdrawn *bool) []int {
 		t.Helper()
-		for _, c := range cases {
-			page, err := postgres.NewStatements(db).List(ctx, statement.Filter{ProcedureID: procs[0], Text: c.q, Limit: 50})
+		var got []int
+		f := statement.Filter{ProcedureID: procs[0], Text: q, Limit: limit, Withdrawn: withdrawn}
+		for {
+			page, err := postgres.NewStatements(db).List(ctx, f)
 			if err != nil {
 				t.Fatal(err)
 			}
-			var got []int
 			for _, st := range page.Items {
 				got = append(got, st.Seq)
 			}
-			if !slices.Equal(got, c.want) {
-				t.Errorf("%s: q=%q found %v, want %v", stage, c.q, got, c.want)
+			if page.NextCursor == "" {
+				return got
 			}
+			f.AfterSeq = page.Items[len(page.Items)-1].Seq
+		}
+	}
+	notWithdrawn := false
+	// Each case both ways: the matches looked up in the index, and (from one
+	// match on) the statements walked in order.
+	search := func(stage string) {
+		t.Helper()
+		for _, dense := range []int{1000, 1} {
+			restore := postgres.SetDenseMatches(dense)
+			for _, c := range cases {
+				if got := find(c.q, 50, nil); !slices.Equal(got, c.want) {
+					t.Errorf("%s, walking from %d matches: q=%q found %v, want %v", stage, dense, c.q, got, c.want)
+				}
+				if got := find(c.q, 1, &notWithdrawn); !slices.Equal(got, c.want) {
+					t.Errorf("%s, walking from %d matches: q=%q, one a page, not withdrawn: found %v, want %v",
+						stage, dense, c.q, got, c.want)
+				}
+			}
+			restore()
 		}
 	}
 

@@ -431,6 +431,27 @@ func (s *Statements) SaveWeighing(ctx context.Context, list ...statement.Stateme
 
 // List returns a page of a procedure's statements in receipt order.
 func (s *Statements) List(ctx context.Context, f statement.Filter) (statement.Page, error) {
+	q := s.listQuery(f)
+	if words := strings.TrimSpace(f.Text); words != "" {
+		q = searchStatements(s.db, func() *bun.SelectQuery { return s.listQuery(f) }, f.ProcedureID, f.Limit+1, words)
+	}
+	var rows []statementRow
+	if err := q.OrderExpr("s.seq").Limit(int64(f.Limit+1)).Scan(ctx, &rows); err != nil {
+		return statement.Page{}, err
+	}
+	var page statement.Page
+	if len(rows) > f.Limit {
+		rows = rows[:f.Limit]
+		page.NextCursor = strconv.Itoa(rows[len(rows)-1].Seq)
+	}
+	items, err := s.withAttachments(ctx, rows)
+	page.Items = items
+	return page, err
+}
+
+// listQuery selects a procedure's statements that pass a filter's conditions
+// other than its search words.
+func (s *Statements) listQuery(f statement.Filter) *bun.SelectQuery {
 	q := s.db.NewSelect().Model((*statementRow)(nil)).
 		Where("s.procedure_id = ?", f.ProcedureID)
 	if f.PhaseID != uuid.Nil {
@@ -468,25 +489,10 @@ func (s *Statements) List(ctx context.Context, f statement.Filter) (statement.Pa
 			q = q.Where("s.withdrawn_at IS NULL")
 		}
 	}
-	if words := strings.TrimSpace(f.Text); words != "" {
-		matching, args := matchingStatements(f.ProcedureID, words)
-		q = q.Where("s.id IN ("+matching+")", args...)
-	}
 	if f.AfterSeq > 0 {
 		q = q.Where("s.seq > ?", f.AfterSeq)
 	}
-	var rows []statementRow
-	if err := q.OrderExpr("s.seq").Limit(int64(f.Limit+1)).Scan(ctx, &rows); err != nil {
-		return statement.Page{}, err
-	}
-	var page statement.Page
-	if len(rows) > f.Limit {
-		rows = rows[:f.Limit]
-		page.NextCursor = strconv.Itoa(rows[len(rows)-1].Seq)
-	}
-	items, err := s.withAttachments(ctx, rows)
-	page.Items = items
-	return page, err
+	return q
 }
 
 // SimilarPairs returns pairs of a procedure's statements (not withdrawn) whose
