@@ -36,6 +36,9 @@ type testEnv struct {
 // newEnv creates a migrated database with the demo data and a Redis namespace.
 func newEnv(t testing.TB) *testEnv {
 	t.Helper()
+	if _, ok := t.(*testing.B); ok {
+		tuneGC(os.Getenv, slog.New(slog.DiscardHandler)) // benchmarks measure the server as serve runs it
+	}
 	_, prefix := testenv.Redis(t)
 	cfg, err := loadConfig(func(name string) string {
 		switch name {

@@ -267,6 +267,7 @@ func serve(ctx context.Context, cfg config) error {
 	log := newLogger(cfg.LogLevel)
 	slog.SetDefault(log)
 	redis.LogTo(log)
+	tuneGC(os.Getenv, log)
 	db, err := openDB(ctx, cfg)
 	if err != nil {
 		return err
