@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"unicode"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
@@ -15,38 +16,103 @@ import (
 func searchVector(text string) string { return "to_tsvector('german', " + text + ")" }
 func searchPlain(text string) string  { return "portal_fold(left(" + text + ", 5000))" }
 
-// wordMatch is the condition on a search row x (columns search and
-// text_plain) for one word or web search query; its arguments are the words
-// and the words escaped for LIKE.
-const wordMatch = "(x.search @@ websearch_to_tsquery('german', ?) OR x.text_plain LIKE '%' || portal_fold(?) || '%')"
+// termMatch is the condition on a search row x (columns search and
+// text_plain) for one word or phrase of a query; its arguments are the term
+// and the term escaped for LIKE.
+const termMatch = "(x.search @@ phraseto_tsquery('german', ?) OR x.text_plain LIKE '%' || portal_fold(?) || '%')"
 
 // maxSearchWords is how many words of a query count, in the catalogue and in
 // staff search: each is a condition of its own.
 const maxSearchWords = 8
 
-// searchMatch is the condition on a search row x for a staff search and its
-// arguments. Each word of a plain query must match by itself, as a German
-// word or as a part of the folded text: "muehlgraben schulkinder" finds a
-// statement about the Schulkinder am Mühlgraben, which neither the stemmer
-// (it does not know "ue" for "ü") nor the folded text (the words are not
-// next to each other) finds alone. A query in web search syntax (quotes,
-// "-", "or") is matched as a whole.
-func searchMatch(query string) (string, []any) {
-	words := strings.Fields(query)
-	words = words[:min(len(words), maxSearchWords)]
-	for _, w := range words {
-		if strings.Contains(w, `"`) || strings.HasPrefix(w, "-") || strings.EqualFold(w, "or") {
-			words = []string{query}
+// searchTerm is a word or a quoted phrase of a staff search; negated: it
+// must not occur.
+type searchTerm struct {
+	text    string
+	negated bool
+}
+
+// searchAlternatives reads a staff search as a web search: words and
+// "quoted phrases" that must all occur, -words and -"phrases" that must not,
+// and "or" between alternatives (binding less than the words around it, as
+// in websearch_to_tsquery). Only the first maxSearchWords terms count;
+// empty phrases and a lone "-" are left out, and so are alternatives left
+// empty.
+func searchAlternatives(query string) [][]searchTerm {
+	var alternatives [][]searchTerm
+	var current []searchTerm
+	terms := 0
+	rest := query
+	for terms < maxSearchWords {
+		rest = strings.TrimLeftFunc(rest, unicode.IsSpace)
+		if rest == "" {
 			break
 		}
+		negated := strings.HasPrefix(rest, "-")
+		if negated {
+			rest = rest[1:]
+		}
+		var text string
+		quoted := strings.HasPrefix(rest, `"`)
+		if quoted {
+			end := strings.IndexByte(rest[1:], '"')
+			if end < 0 {
+				text, rest = rest[1:], ""
+			} else {
+				text, rest = rest[1:1+end], rest[2+end:]
+			}
+		} else {
+			end := strings.IndexFunc(rest, unicode.IsSpace)
+			if end < 0 {
+				end = len(rest)
+			}
+			text, rest = rest[:end], rest[end:]
+		}
+		text = strings.TrimSpace(text)
+		switch {
+		case text == "":
+		case !negated && !quoted && strings.EqualFold(text, "or"):
+			if len(current) > 0 {
+				alternatives, current = append(alternatives, current), nil
+			}
+		default:
+			current = append(current, searchTerm{text: text, negated: negated})
+			terms++
+		}
 	}
-	conds := make([]string, len(words))
-	args := make([]any, 0, 2*len(words))
-	for i, w := range words {
-		conds[i] = wordMatch
-		args = append(args, w, escapeLike(w))
+	if len(current) > 0 {
+		alternatives = append(alternatives, current)
 	}
-	return strings.Join(conds, " AND "), args
+	return alternatives
+}
+
+// searchMatch is the condition on a search row x for a staff search and its
+// arguments. Each term must match by itself, as German words (stemmed; a
+// phrase in its order) or as a part of the folded text: "muehlgraben
+// schulkinder" finds a statement about the Schulkinder am Mühlgraben, which
+// neither the stemmer (it does not know "ue" for "ü") nor the folded text
+// (the words are not next to each other) finds alone, and "muehlgraben
+// -radweg" leaves out those that mention a Radweg. A query without terms
+// matches nothing.
+func searchMatch(query string) (string, []any) {
+	alternatives := searchAlternatives(query)
+	if len(alternatives) == 0 {
+		return "FALSE", nil
+	}
+	var args []any
+	ors := make([]string, len(alternatives))
+	for i, terms := range alternatives {
+		ands := make([]string, len(terms))
+		for j, t := range terms {
+			ands[j] = termMatch
+			if t.negated {
+				ands[j] = "NOT " + termMatch
+			}
+			args = append(args, t.text, escapeLike(t.text))
+		}
+		ors[i] = "(" + strings.Join(ands, " AND ") + ")"
+	}
+	return "(" + strings.Join(ors, " OR ") + ")", args
 }
 
 // searchStatements selects a page (limit rows, in receipt order) of the

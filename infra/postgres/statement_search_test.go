@@ -70,6 +70,16 @@ func TestStatementSearchFindsQueuedAndIndexedAlike(t *testing.T) {
 		{"Radweg or Hauptstraße", []int{1, 2, 3}},
 		{"allee", []int{2, 3}}, // part of a word
 		{"Marktplatz", nil},
+		{"ueberweg -radweg", []int{1}},
+		{"lindenallee -ueberweg", []int{2, 3}}, // folded, left out
+		{"ueberweg -hauptstrasse", nil},        // folded, left out
+		{`"sicheren radweg"`, []int{2, 3}},     // a phrase, in its order
+		{`"radweg sicheren"`, nil},             // not in this order
+		{`"ueberweg an der"`, []int{1}},        // a phrase of the folded text
+		{"ueberweg or lindenallee", []int{1, 2, 3}},
+		{"-radweg", []int{1}},
+		{`""`, nil},
+		{"or", nil},
 	}
 	// find pages through the matches, limit a page, as staff do with the
 	// cursor: a page may end in the index and the next begin in the queue.
