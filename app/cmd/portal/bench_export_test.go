@@ -108,8 +108,8 @@ func (h *heapPeak) Stop() (heap, live uint64) {
 // downloads it: time; how far the heap of the whole process (server,
 // client, database driver) rose above where it was before the export, both
 // the live heap at collections (peak-live) and all objects including garbage
-// not yet collected (peak-heap, about twice the live heap at the default
-// GOGC); bytes allocated; and the file's size. The PDF is capped (handler.MaxPDFRows), so
+// not yet collected (peak-heap, up to five times the live heap at serve's
+// GOGC of 400); bytes allocated; and the file's size. The PDF is capped (handler.MaxPDFRows), so
 // it is measured for the 5,000 weighed statements of the smaller set. See
 // docs/benchmarks.md.
 func BenchmarkExport(b *testing.B) {
