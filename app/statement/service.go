@@ -190,12 +190,15 @@ func (s *Service) Submit(ctx context.Context, author *account.Principal, procIDO
 	// rolls the number back: numbers have no gaps. The number is taken only
 	// while the procedure is as checked; if it changed meanwhile, the
 	// statement is checked again against the new one.
+	// The receipt's token depends on the ID alone: made here, not in the
+	// batch writer that every submission of a burst waits for.
+	token := s.token(id)
 	var st statement.Statement
 	for attempt := 1; ; attempt++ {
 		err = s.tx.Read(ctx, func(ctx context.Context, r Repos) error {
 			return r.Statements.Receive(ctx, pr.ID, pr.Version, sub.IdempotencyKey, reqDigest,
 				func(code string, seq int) (statement.Statement, *mail.Message, daudit.Entry, error) {
-					built, receipt, entry, err := s.receipt(ctx, author, &pr, id, in, a, code, seq)
+					built, receipt, entry, err := s.receipt(ctx, author, &pr, id, token, in, a, code, seq)
 					st = built
 					return built, receipt, entry, err
 				})
@@ -220,7 +223,7 @@ func (s *Service) Submit(ctx context.Context, author *account.Principal, procIDO
 		}
 		return Receipt{}, fmt.Errorf("submit statement: %w", err)
 	}
-	return Receipt{Statement: st, Token: s.token(st.ID)}, nil
+	return Receipt{Statement: st, Token: token}, nil
 }
 
 // check reads the procedure (from the cache if useCache and cached there:
@@ -269,7 +272,7 @@ func (s *Service) check(ctx context.Context, idOrSlug string, in statement.Input
 
 // receipt makes the statement with its number, its confirmation mail and its
 // audit entry, at the time of receipt.
-func (s *Service) receipt(ctx context.Context, author *account.Principal, pr *procedure.Procedure, id uuid.UUID,
+func (s *Service) receipt(ctx context.Context, author *account.Principal, pr *procedure.Procedure, id uuid.UUID, token string,
 	in statement.Input, a statement.Author, code string, seq int) (statement.Statement, *mail.Message, daudit.Entry, error) {
 	now := s.now().UTC().Truncate(time.Microsecond) // as PostgreSQL keeps it, so the digest can be recomputed
 	ph, kind, err := statement.ChoosePhase(pr, in, a, now)
@@ -282,7 +285,7 @@ func (s *Service) receipt(ctx context.Context, author *account.Principal, pr *pr
 	st.Digest = statement.ComputeDigest(st)
 	var receipt *mail.Message
 	if st.Submitter.Email != "" {
-		m := receiptMail(pr.Title, st, s.token(st.ID))
+		m := receiptMail(pr.Title, st, token)
 		receipt = &m
 	}
 	entry := audit.NewEntry(ctx, principalOrNone(author), pr.OrganisationID, "statement.submit", "statement", st.ID.String(),
