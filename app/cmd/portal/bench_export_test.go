@@ -113,15 +113,7 @@ func (h *heapPeak) Stop() (heap, live uint64) {
 // it is measured for the 5,000 weighed statements of the smaller set. See
 // docs/benchmarks.md.
 func BenchmarkExport(b *testing.B) {
-	env := newEnv(b)
-	clock := &fakeClock{}
-	clock.Set("2026-09-01 10:00:00")
-	env.clock = clock.Now
-	srv := env.start(func(c *config) { c.RateLimitAPI = 1 << 30 })
-	editor := srv.client(b)
-	editor.login("freiberg-editor@demo.example")
-	path, public, _ := statementPlan(b, editor)
-	clock.Set("2026-11-23 10:00:00")
+	env, srv, editor, path, public := openPlanForBench(b, "2026-11-23 10:00:00")
 	id := strings.TrimPrefix(path, "/api/v1/procedures/")
 	client := &http.Client{Jar: editor.http.Jar}
 
@@ -191,4 +183,22 @@ func (e *testEnv) dbCount(procedureID string, n *int) error {
 		return fmt.Errorf("count statements: %w", err)
 	}
 	return nil
+}
+
+// openPlanForBench starts a server without an API limit, logs in the Freiberg
+// editor and creates a statement plan, with the clock moved to inPhase, a
+// time in the plan's public phase: the start of the benchmarks that read
+// statements. It answers the plan's path and the ID of its public phase.
+func openPlanForBench(b *testing.B, inPhase string) (env *testEnv, srv *testServer, editor *client, path, public string) {
+	b.Helper()
+	env = newEnv(b)
+	clock := &fakeClock{}
+	clock.Set("2026-09-01 10:00:00")
+	env.clock = clock.Now
+	srv = env.start(func(c *config) { c.RateLimitAPI = 1 << 30 })
+	editor = srv.client(b)
+	editor.login("freiberg-editor@demo.example")
+	path, public, _ = statementPlan(b, editor)
+	clock.Set(inPhase)
+	return env, srv, editor, path, public
 }

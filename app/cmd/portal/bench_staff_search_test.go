@@ -23,15 +23,7 @@ import (
 // its text. Each case first checks how many it finds on its first page. See
 // docs/benchmarks.md.
 func BenchmarkStaffSearch(b *testing.B) {
-	env := newEnv(b)
-	clock := &fakeClock{}
-	clock.Set("2026-09-01 10:00:00")
-	env.clock = clock.Now
-	srv := env.start(func(c *config) { c.RateLimitAPI = 1 << 30 })
-	editor := srv.client(b)
-	editor.login("freiberg-editor@demo.example")
-	path, public, _ := statementPlan(b, editor)
-	clock.Set("2026-10-10 10:00:00")
+	env, srv, editor, path, public := openPlanForBench(b, "2026-10-10 10:00:00")
 	fillSearchStatements(b, env.cfg.DatabaseURL, strings.TrimPrefix(path, "/api/v1/procedures/"), public, 50_000)
 
 	client := &http.Client{Jar: editor.http.Jar, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
