@@ -75,12 +75,7 @@ func BenchmarkDialog(b *testing.B) {
 	editor.login("freiberg-editor@demo.example")
 	path := dialogProcedure(b, editor, "email", "post")
 	procID := path[len("/api/v1/procedures/"):]
-	db, err := sql.Open("pgx", env.cfg.DatabaseURL)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
-	db.SetMaxOpenConns(20)
+	db := baselineDB(b, env.cfg.DatabaseURL)
 	fillDialog(b, db, procID)
 	var root string
 	if err := db.QueryRow(`SELECT id FROM dialog_contributions WHERE procedure_id = $1 AND depth = 0 ORDER BY created_at DESC LIMIT 1`,
