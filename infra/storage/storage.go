@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"sync"
 
 	"beteiligungsportal/domain/file"
 )
@@ -184,15 +185,23 @@ func (d *digestReader) Read(p []byte) (int, error) {
 
 func (d *digestReader) sum() string { return hex.EncodeToString(d.h.Sum(nil)) }
 
+// copyBuffers are copyContent's buffers: a typical attachment in one piece,
+// without a new quarter megabyte to allocate and clear for each upload.
+var copyBuffers = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
+
 // copyContent copies the upload to w through d, enforcing the declared size
 // (negative: unknown). It returns the number of bytes written.
 func copyContent(w io.Writer, d *digestReader, size int64) (int64, error) {
-	buf := make([]byte, 256<<10)
+	buf := copyBuffers.Get().(*[]byte)
+	defer copyBuffers.Put(buf)
+	// Only through Write: a file's ReadFrom would ignore buf and copy in
+	// pieces of 32 KB, a write each.
+	w = struct{ io.Writer }{w}
 	if size < 0 {
-		return io.CopyBuffer(w, d, buf)
+		return io.CopyBuffer(w, d, *buf)
 	}
 	// One byte more than declared reveals a reader that delivers too much.
-	n, err := io.CopyBuffer(w, io.LimitReader(d, size+1), buf)
+	n, err := io.CopyBuffer(w, io.LimitReader(d, size+1), *buf)
 	if err != nil {
 		return n, err
 	}
