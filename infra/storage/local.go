@@ -43,7 +43,8 @@ type localHeader struct {
 // name, which no valid key contains. A key cannot be an object and a prefix
 // of other keys at the same time ("a/b" and "a/b/c"): the second Put fails.
 type Local struct {
-	dir string
+	dir  string
+	dirs *dirSyncs
 }
 
 var _ Store = (*Local)(nil)
@@ -68,7 +69,7 @@ func NewLocal(dir string) (*Local, error) {
 	if !fi.IsDir() {
 		return nil, fmt.Errorf("local store: %s is not a directory", abs)
 	}
-	return &Local{dir: abs}, nil
+	return &Local{dir: abs, dirs: newDirSyncs(syncDir)}, nil
 }
 
 // Dir returns the absolute path of the store's directory.
@@ -157,7 +158,7 @@ func (l *Local) put(ctx context.Context, key string, r io.Reader, size int64, ct
 		}
 		return Object{}, err
 	}
-	if err := syncDir(dir); err != nil {
+	if err := l.dirs.Sync(dir); err != nil {
 		return Object{}, err
 	}
 	return Object{Key: key, Size: n, SHA256: d.sum(), ContentType: ct}, nil
@@ -213,7 +214,7 @@ func (l *Local) makeDirs(dir string) error {
 		}
 		return err
 	}
-	return syncDir(parent)
+	return l.dirs.Sync(parent)
 }
 
 // Open opens the object's file; the Reader keeps reading the content it
@@ -296,7 +297,7 @@ func (l *Local) Delete(ctx context.Context, key string) error {
 		return fmt.Errorf("delete %s: %w", key, err)
 	}
 	dir := filepath.Dir(target)
-	if err := syncDir(dir); err != nil {
+	if err := l.dirs.Sync(dir); err != nil {
 		return fmt.Errorf("delete %s: %w", key, err)
 	}
 	// Removing a directory fails while it has entries, so a concurrent Put
