@@ -134,35 +134,15 @@ func (s *Service) Get(ctx context.Context, p *account.Principal, ref string) (Vi
 
 // Configure saves the agency's settings of a dialog (org admins and editors).
 func (s *Service) Configure(ctx context.Context, p account.Principal, ref string, in dialog.SettingsInput) (View, error) {
-	var v View
-	err := s.tx.InTx(ctx, func(ctx context.Context, r Repos) error {
-		pr, err := s.procedure(ctx, r, ref, &p)
-		if err != nil {
-			return err
-		}
-		if !p.CanEditProcedures(pr.OrganisationID) {
-			return dialog.ErrForbidden
-		}
-		set, err := r.Dialogs.Settings(ctx, pr.ID)
-		if err != nil {
-			return err
-		}
+	v, err := s.changeSettings(ctx, p, ref, "dialog.configure", func(set *dialog.Settings) (map[string]any, error) {
 		if err := set.Apply(in, s.now()); err != nil {
-			return err
-		}
-		if err := r.Dialogs.SaveSettings(ctx, set); err != nil {
-			return err
+			return nil, err
 		}
 		topics := make([]string, len(set.Topics))
 		for i, t := range set.Topics {
 			topics[i] = t.Name
 		}
-		if err := audit.Record(ctx, r.Audit, p, pr.OrganisationID, "dialog.configure", "procedure", pr.ID.String(),
-			map[string]any{"identity": set.Identity, "moderation": set.Moderation, "topics": topics}); err != nil {
-			return err
-		}
-		v = View{Procedure: pr, Settings: set, Open: len(pr.OpenPhases(s.now())) > 0, Staff: true, Moderator: canModerate(&p, &pr)}
-		return nil
+		return map[string]any{"identity": set.Identity, "moderation": set.Moderation, "topics": topics}, nil
 	})
 	if err != nil {
 		return View{}, fmt.Errorf("configure dialog: %w", err)
@@ -172,6 +152,22 @@ func (s *Service) Configure(ctx context.Context, p account.Principal, ref string
 
 // SetSummary saves the summary of the results and publishes or withdraws it.
 func (s *Service) SetSummary(ctx context.Context, p account.Principal, ref, text string, publish bool) (View, error) {
+	v, err := s.changeSettings(ctx, p, ref, "dialog.summary", func(set *dialog.Settings) (map[string]any, error) {
+		if err := set.SetSummary(clean(text), publish, s.now()); err != nil {
+			return nil, err
+		}
+		return map[string]any{"published": publish}, nil
+	})
+	if err != nil {
+		return View{}, fmt.Errorf("dialog summary: %w", err)
+	}
+	return v, nil
+}
+
+// changeSettings changes a dialog's settings for the agency (org admins and
+// editors) and records the change as action with change's details.
+func (s *Service) changeSettings(ctx context.Context, p account.Principal, ref, action string,
+	change func(*dialog.Settings) (map[string]any, error)) (View, error) {
 	var v View
 	err := s.tx.InTx(ctx, func(ctx context.Context, r Repos) error {
 		pr, err := s.procedure(ctx, r, ref, &p)
@@ -185,23 +181,20 @@ func (s *Service) SetSummary(ctx context.Context, p account.Principal, ref, text
 		if err != nil {
 			return err
 		}
-		if err := set.SetSummary(clean(text), publish, s.now()); err != nil {
+		details, err := change(&set)
+		if err != nil {
 			return err
 		}
 		if err := r.Dialogs.SaveSettings(ctx, set); err != nil {
 			return err
 		}
-		if err := audit.Record(ctx, r.Audit, p, pr.OrganisationID, "dialog.summary", "procedure", pr.ID.String(),
-			map[string]any{"published": publish}); err != nil {
+		if err := audit.Record(ctx, r.Audit, p, pr.OrganisationID, action, "procedure", pr.ID.String(), details); err != nil {
 			return err
 		}
 		v = View{Procedure: pr, Settings: set, Open: len(pr.OpenPhases(s.now())) > 0, Staff: true, Moderator: canModerate(&p, &pr)}
 		return nil
 	})
-	if err != nil {
-		return View{}, fmt.Errorf("dialog summary: %w", err)
-	}
-	return v, nil
+	return v, err
 }
 
 // clean normalises what people typed: Unicode NFC, LF line ends, trimmed.
