@@ -7,10 +7,10 @@ import "sync"
 // transactions that wait for it. A sync makes durable every entry changed
 // before it started, so a caller waits for the first sync that starts after
 // it asked: the one in flight may have started before its rename. While one
-// runs, everyone who asks meanwhile is covered by the next one. On this
-// kind of disk, where each directory sync is a write and a cache flush, a
-// burst of uploads into one procedure then costs one flush per round instead
-// of one per upload.
+// runs, everyone who asks meanwhile is covered by the next one. Where each
+// directory sync is a write and a flush of the disk's cache (ext4 without a
+// journal, for one), a burst of uploads into one procedure then costs one
+// flush per round instead of one per upload.
 type dirSyncs struct {
 	sync func(dir string) error
 
