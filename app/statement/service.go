@@ -158,16 +158,22 @@ type Receipt struct {
 func (s *Service) Submit(ctx context.Context, author *account.Principal, procIDOrSlug string, sub Submission) (Receipt, error) {
 	in := clean(sub.Input)
 	a := authorOf(author)
-	files, err := fingerprintFiles(sub.Files)
-	if err != nil {
-		return Receipt{}, fmt.Errorf("submit statement: read attachments: %w", err)
+	// A request is compared with an earlier one of the same key by its
+	// digest. Only a retry needs it before the files are stored; a new
+	// statement's files are hashed once, by the store.
+	earlierDigest := func(procID uuid.UUID) (string, error) {
+		files, err := fingerprintFiles(sub.Files, nil)
+		if err != nil {
+			return "", fmt.Errorf("read attachments: %w", err)
+		}
+		return requestDigest(procID, in, files, a), nil
 	}
 
 	// Before storing anything: does the procedure take this statement now?
 	// A refusal is only ever given on a fresh read of the procedure.
-	pr, reqDigest, cached, err := s.check(ctx, procIDOrSlug, in, files, a, sub.IdempotencyKey, true)
+	pr, cached, err := s.check(ctx, procIDOrSlug, in, a, sub.IdempotencyKey, earlierDigest, true)
 	if err != nil && cached && !isReplay(err) {
-		pr, reqDigest, _, err = s.check(ctx, procIDOrSlug, in, files, a, sub.IdempotencyKey, false)
+		pr, _, err = s.check(ctx, procIDOrSlug, in, a, sub.IdempotencyKey, earlierDigest, false)
 	}
 	var rp replay
 	if errors.As(err, &rp) {
@@ -183,6 +189,16 @@ func (s *Service) Submit(ctx context.Context, author *account.Principal, procIDO
 		return Receipt{}, fmt.Errorf("submit statement: %w", err)
 	}
 	in.Attachments = atts
+	sums := make([]string, len(atts))
+	for i, att := range atts {
+		sums[i] = att.SHA256
+	}
+	files, err := fingerprintFiles(sub.Files, sums)
+	if err != nil {
+		s.removeFiles(ctx, atts)
+		return Receipt{}, fmt.Errorf("submit statement: %w", err)
+	}
+	reqDigest := requestDigest(pr.ID, in, files, a)
 
 	// Everything that can be done before is done: the transaction takes the
 	// number and writes the rest in one statement, so the procedure's counter
@@ -207,7 +223,7 @@ func (s *Service) Submit(ctx context.Context, author *account.Principal, procIDO
 			break
 		}
 		s.procs.forget(procIDOrSlug)
-		if pr, _, _, err = s.check(ctx, procIDOrSlug, in, files, a, sub.IdempotencyKey, false); err != nil {
+		if pr, _, err = s.check(ctx, procIDOrSlug, in, a, sub.IdempotencyKey, earlierDigest, false); err != nil {
 			break
 		}
 	}
@@ -228,9 +244,9 @@ func (s *Service) Submit(ctx context.Context, author *account.Principal, procIDO
 
 // check reads the procedure (from the cache if useCache and cached there:
 // hit) and checks the statement against it; an earlier request with the same
-// key is a replay.
-func (s *Service) check(ctx context.Context, idOrSlug string, in statement.Input, files []string, a statement.Author,
-	key string, useCache bool) (pr procedure.Procedure, reqDigest string, hit bool, err error) {
+// key is a replay if its digest is the one reqDigest gives.
+func (s *Service) check(ctx context.Context, idOrSlug string, in statement.Input, a statement.Author,
+	key string, reqDigest func(procID uuid.UUID) (string, error), useCache bool) (pr procedure.Procedure, hit bool, err error) {
 	err = s.tx.Read(ctx, func(ctx context.Context, r Repos) error {
 		if useCache {
 			pr, hit = s.procs.get(idOrSlug)
@@ -242,11 +258,14 @@ func (s *Service) check(ctx context.Context, idOrSlug string, in statement.Input
 			}
 			s.procs.put(idOrSlug, pr)
 		}
-		// By the procedure's ID: a retry may name it by slug.
-		reqDigest = requestDigest(pr.ID, in, files, a)
 		if key != "" {
 			if prev, digest, err := r.Statements.ByIdempotencyKey(ctx, pr.ID, key); err == nil {
-				if digest != reqDigest {
+				// By the procedure's ID: a retry may name it by slug.
+				this, err := reqDigest(pr.ID)
+				if err != nil {
+					return err
+				}
+				if digest != this {
 					return statement.ErrKeyReused
 				}
 				return replay{prev}
@@ -267,7 +286,7 @@ func (s *Service) check(ctx context.Context, idOrSlug string, in statement.Input
 		_, _, err := statement.ChoosePhase(&pr, in, a, s.now())
 		return err
 	})
-	return pr, reqDigest, hit, err
+	return pr, hit, err
 }
 
 // receipt makes the statement with its number, its confirmation mail and its
@@ -376,12 +395,18 @@ func requestDigest(proc uuid.UUID, in statement.Input, files []string, a stateme
 // fingerprintFiles names each upload by name, size and, where the content can
 // be read twice (uploads are files on disk or in memory), its SHA-256, so a
 // retry that carries a different file is not taken for the first request.
-func fingerprintFiles(files []Upload) ([]string, error) {
+// The sums of the stored files are given in order once they are stored;
+// before that (nil) the content is read here.
+func fingerprintFiles(files []Upload, sums []string) ([]string, error) {
 	out := make([]string, len(files))
 	for i, f := range files {
 		out[i] = fmt.Sprintf("%s\x00%d", f.FileName, f.Size)
 		rs, ok := f.Content.(io.ReadSeeker)
 		if !ok {
+			continue
+		}
+		if sums != nil {
+			out[i] += "\x00" + sums[i]
 			continue
 		}
 		h := sha256.New()
