@@ -55,6 +55,7 @@ test: ## Run the tests with -race against the local test services incl. Mailpit 
 	$(WITH_TEST) $(GO) test $(RACE) -count=1 $(TESTFLAGS) $(PKG)
 
 faults: ## Fault runs: three instances behind HAProxy, SIGKILL, Redis and PostgreSQL outages, idle connections; prints figures (about 2 min)
+	haproxy=$$(infra/dev/cluster.sh haproxy) && HAPROXY=$$haproxy \
 	PORTAL_SERVICES_PROFILE=faults infra/dev/with-env.sh faults $(GO) test -tags faults -run '^TestFaults$$' -v -count=1 -timeout 10m ./app/cmd/portal
 
 bench: ## Run the benchmarks against durable local test services of their own (BENCH, PKG)

@@ -5,6 +5,7 @@
 #
 # Usage: infra/dev/cluster.sh [run]
 #        infra/dev/cluster.sh restart N
+#        infra/dev/cluster.sh haproxy
 #
 #   run        build .data/bin/portal, start the services, migrate, load the
 #              demo data, start the three instances and HAProxy in the
@@ -15,6 +16,8 @@
 #              of a rolling restart: SIGTERM, wait for it to exit, start it
 #              again (from the binary as it is now), wait until its /readyz
 #              answers 200 and HAProxy counts it UP
+#   haproxy    print the path of the haproxy binary, installing it first
+#              when it is missing (make faults uses it)
 #
 # PORTAL_PORTS  ports of the instances on 127.0.0.1 (default "8081 8082 8083")
 # LB_ADDR       where HAProxy listens                (default 127.0.0.1:8080)
@@ -54,13 +57,13 @@ die() {
 }
 
 usage() {
-	sed -n '2,22s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
+	sed -n '2,25s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
 	exit 2
 }
 
 CMD=${1:-run}
 case "$CMD" in
-run) [ $# -le 1 ] || usage ;;
+run | haproxy) [ $# -le 1 ] || usage ;;
 restart)
 	[ $# -eq 2 ] || usage
 	[[ "$2" =~ ^[123]$ ]] || die "restart: N must be 1, 2 or 3, got '$2'"
@@ -364,6 +367,13 @@ cmd_restart() {
 }
 
 # ------------------------------------------------------------------ main --
+
+# haproxy needs neither the services nor the binary.
+if [ "$CMD" = haproxy ]; then
+	find_haproxy
+	printf '%s\n' "$HAPROXY"
+	exit 0
+fi
 
 # Everything else runs in the environment of the cluster profile; with-env.sh
 # starts the services and execs this script again.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"io"
 	"net"
@@ -45,10 +46,13 @@ func freeAddr(t testing.TB) string {
 // with fewer than three, the balancer's three server lines share them.
 func startCluster(t testing.TB, env *testEnv, n int, extra ...string) *balancedCluster {
 	t.Helper()
-	haproxy, err := exec.LookPath("haproxy")
+	haproxy, err := exec.LookPath(cmp.Or(os.Getenv("HAPROXY"), "haproxy"))
+	if err != nil && os.Getenv("HAPROXY") != "" {
+		t.Fatalf("HAPROXY=%s: %v", os.Getenv("HAPROXY"), err)
+	}
 	if err != nil {
 		if _, statErr := os.Stat("/usr/sbin/haproxy"); statErr != nil {
-			t.Fatal("haproxy not found: install the Debian package haproxy (make run-cluster does)")
+			t.Fatal("haproxy not found: install the Debian package haproxy (make faults and make run-cluster do)")
 		}
 		haproxy = "/usr/sbin/haproxy"
 	}
