@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os"
-	"os/exec"
 	"testing"
 )
 
@@ -16,10 +14,8 @@ import (
 // three instances share the same CPUs with PostgreSQL, Redis and HAProxy, so
 // the figures show the balancer's overhead, not a gain; see docs/benchmarks.md.
 func BenchmarkCluster(b *testing.B) {
-	if _, err := exec.LookPath("haproxy"); err != nil {
-		if _, err := os.Stat("/usr/sbin/haproxy"); err != nil {
-			b.Skip("haproxy is not installed (make run-cluster installs the Debian package)")
-		}
+	if _, err := haproxyPath(); err != nil {
+		b.Skip(err)
 	}
 	env := newEnv(b)
 	one := startCluster(b, env, 1)

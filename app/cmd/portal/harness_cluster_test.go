@@ -2,7 +2,7 @@ package main
 
 import (
 	"bytes"
-	"cmp"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -42,19 +42,28 @@ func freeAddr(t testing.TB) string {
 	return ln.Addr().String()
 }
 
+// haproxyPath is the haproxy binary: HAPROXY (make faults sets it, having
+// installed HAProxy when it was missing), else the one on PATH or Debian's.
+func haproxyPath() (string, error) {
+	if p := os.Getenv("HAPROXY"); p != "" {
+		return exec.LookPath(p)
+	}
+	if p, err := exec.LookPath("haproxy"); err == nil {
+		return p, nil
+	}
+	if _, err := os.Stat("/usr/sbin/haproxy"); err == nil {
+		return "/usr/sbin/haproxy", nil
+	}
+	return "", errors.New("haproxy not found: install the Debian package haproxy (make faults and make run-cluster do)")
+}
+
 // startCluster runs n portal processes (1 to 3) and HAProxy in front of them;
 // with fewer than three, the balancer's three server lines share them.
 func startCluster(t testing.TB, env *testEnv, n int, extra ...string) *balancedCluster {
 	t.Helper()
-	haproxy, err := exec.LookPath(cmp.Or(os.Getenv("HAPROXY"), "haproxy"))
-	if err != nil && os.Getenv("HAPROXY") != "" {
-		t.Fatalf("HAPROXY=%s: %v", os.Getenv("HAPROXY"), err)
-	}
+	haproxy, err := haproxyPath()
 	if err != nil {
-		if _, statErr := os.Stat("/usr/sbin/haproxy"); statErr != nil {
-			t.Fatal("haproxy not found: install the Debian package haproxy (make faults and make run-cluster do)")
-		}
-		haproxy = "/usr/sbin/haproxy"
+		t.Fatal(err)
 	}
 	// The logs outlive a failed test: they are what explains it.
 	logDir, err := os.MkdirTemp("", "portal-cluster-")
