@@ -233,6 +233,22 @@ func BenchmarkSubmission(b *testing.B) {
 		raw, _ := json.Marshal(citizen(fmt.Sprintf("Stellungnahme Nummer %d: Die Lindenallee braucht einen sicheren Radweg.", i)))
 		return bytes.NewReader(raw)
 	}
+	// A route without work, asked by the same clients: what an HTTP round
+	// trip through this server costs next to the insert.
+	b.Run("healthz-round-trip", func(b *testing.B) {
+		measureBurst(b, func(int64) error {
+			res, err := client.Get(srv.URL + "/healthz")
+			if err != nil {
+				return err
+			}
+			defer res.Body.Close()
+			_, _ = io.Copy(io.Discard, res.Body)
+			if res.StatusCode != 200 {
+				return fmt.Errorf("status %d", res.StatusCode)
+			}
+			return nil
+		}, insert)
+	})
 	b.Run("submit-json", func(b *testing.B) {
 		measureBurst(b, func(i int64) error { return post(jsonStatement(i), "application/json") }, insert)
 		reportSearchQueue(b, db)
