@@ -58,7 +58,8 @@ type Store interface {
 // Procedures reads procedures.
 type Procedures interface {
 	Get(ctx context.Context, id uuid.UUID) (procedure.Procedure, error)
-	GetBySlug(ctx context.Context, slug string) (procedure.Procedure, error)
+	// GetByRef finds a procedure by the reference a URL gives: its ID or its slug.
+	GetByRef(ctx context.Context, ref string) (procedure.Procedure, error)
 }
 
 // Organisations reads organisations (the target of a forward, agency names).

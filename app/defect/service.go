@@ -241,13 +241,7 @@ func (s *Service) replayKey(ctx context.Context, procID uuid.UUID, key, digest s
 
 // procedure finds a published defect-reporting procedure by ID or slug.
 func (s *Service) procedure(ctx context.Context, r Repos, ref string) (procedure.Procedure, error) {
-	var pr procedure.Procedure
-	var err error
-	if id, perr := uuid.Parse(ref); perr == nil {
-		pr, err = r.Procedures.Get(ctx, id)
-	} else {
-		pr, err = r.Procedures.GetBySlug(ctx, ref)
-	}
+	pr, err := r.Procedures.GetByRef(ctx, ref)
 	if err != nil {
 		return pr, err
 	}

@@ -86,13 +86,7 @@ type View struct {
 // procedure finds a published dialog by ID or slug; staff of its
 // organisation also find it as a draft.
 func (s *Service) procedure(ctx context.Context, r Repos, ref string, p *account.Principal) (procedure.Procedure, error) {
-	var pr procedure.Procedure
-	var err error
-	if id, perr := uuid.Parse(ref); perr == nil {
-		pr, err = r.Procedures.Get(ctx, id)
-	} else {
-		pr, err = r.Procedures.GetBySlug(ctx, ref)
-	}
+	pr, err := r.Procedures.GetByRef(ctx, ref)
 	if err != nil {
 		return pr, err
 	}

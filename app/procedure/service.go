@@ -24,7 +24,8 @@ import (
 // Store persists procedures.
 type Store interface {
 	Get(ctx context.Context, id uuid.UUID) (procedure.Procedure, error)
-	GetBySlug(ctx context.Context, slug string) (procedure.Procedure, error)
+	// GetByRef finds a procedure by the reference a URL gives: its ID or its slug.
+	GetByRef(ctx context.Context, ref string) (procedure.Procedure, error)
 	// GetForUpdate loads and locks the procedure until the transaction ends.
 	GetForUpdate(ctx context.Context, id uuid.UUID) (procedure.Procedure, error)
 	Insert(ctx context.Context, p procedure.Procedure) error
@@ -262,11 +263,7 @@ func (s *Service) Delete(ctx context.Context, p account.Principal, id uuid.UUID)
 // they do not exist.
 func (s *Service) Get(ctx context.Context, p *account.Principal, idOrSlug string) (pr procedure.Procedure, err error) {
 	err = s.tx.Read(ctx, func(ctx context.Context, r Repos) error {
-		if id, perr := uuid.Parse(idOrSlug); perr == nil {
-			pr, err = r.Procedures.Get(ctx, id)
-		} else {
-			pr, err = r.Procedures.GetBySlug(ctx, idOrSlug)
-		}
+		pr, err = r.Procedures.GetByRef(ctx, idOrSlug)
 		return err
 	})
 	if err != nil {

@@ -65,7 +65,8 @@ type Store interface {
 // Procedures reads procedures.
 type Procedures interface {
 	Get(ctx context.Context, id uuid.UUID) (procedure.Procedure, error)
-	GetBySlug(ctx context.Context, slug string) (procedure.Procedure, error)
+	// GetByRef finds a procedure by the reference a URL gives: its ID or its slug.
+	GetByRef(ctx context.Context, ref string) (procedure.Procedure, error)
 }
 
 // Documents lists a procedure's documents (a statement may refer to one).
@@ -338,13 +339,7 @@ func (s *Service) replayKey(ctx context.Context, procID uuid.UUID, key, reqDiges
 }
 
 func getProcedure(ctx context.Context, r Repos, idOrSlug string) (procedure.Procedure, error) {
-	var pr procedure.Procedure
-	var err error
-	if id, perr := uuid.Parse(idOrSlug); perr == nil {
-		pr, err = r.Procedures.Get(ctx, id)
-	} else {
-		pr, err = r.Procedures.GetBySlug(ctx, idOrSlug)
-	}
+	pr, err := r.Procedures.GetByRef(ctx, idOrSlug)
 	if err == nil && pr.IsDraft() {
 		err = procedure.ErrNotFound // drafts take no statements and are not disclosed
 	}

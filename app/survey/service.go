@@ -57,7 +57,8 @@ type Store interface {
 // Procedures reads procedures.
 type Procedures interface {
 	Get(ctx context.Context, id uuid.UUID) (procedure.Procedure, error)
-	GetBySlug(ctx context.Context, slug string) (procedure.Procedure, error)
+	// GetByRef finds a procedure by the reference a URL gives: its ID or its slug.
+	GetByRef(ctx context.Context, ref string) (procedure.Procedure, error)
 	GetForUpdate(ctx context.Context, id uuid.UUID) (procedure.Procedure, error)
 }
 
@@ -112,13 +113,7 @@ func isStaff(p *account.Principal, pr *procedure.Procedure) bool {
 
 // load finds the procedure by ID or slug; drafts only for their staff.
 func load(ctx context.Context, r Repos, p *account.Principal, idOrSlug string) (procedure.Procedure, error) {
-	var pr procedure.Procedure
-	var err error
-	if id, perr := uuid.Parse(idOrSlug); perr == nil {
-		pr, err = r.Procedures.Get(ctx, id)
-	} else {
-		pr, err = r.Procedures.GetBySlug(ctx, idOrSlug)
-	}
+	pr, err := r.Procedures.GetByRef(ctx, idOrSlug)
 	if err != nil {
 		return pr, err
 	}

@@ -221,6 +221,15 @@ func (s *Procedures) Get(ctx context.Context, id uuid.UUID) (procedure.Procedure
 	return s.getOne(ctx, s.db.NewSelect().Where("p.id = ?", id))
 }
 
+// GetByRef returns one procedure by the reference a URL gives: its ID or,
+// where ref is no UUID, its slug.
+func (s *Procedures) GetByRef(ctx context.Context, ref string) (procedure.Procedure, error) {
+	if id, err := uuid.Parse(ref); err == nil {
+		return s.Get(ctx, id)
+	}
+	return s.GetBySlug(ctx, ref)
+}
+
 // GetBySlug returns one procedure by its URL name.
 func (s *Procedures) GetBySlug(ctx context.Context, slug string) (procedure.Procedure, error) {
 	return s.getOne(ctx, s.db.NewSelect().Where("p.slug = ?", slug))
